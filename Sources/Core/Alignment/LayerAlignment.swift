@@ -1,0 +1,150 @@
+import Foundation
+
+/// What ``LayerAlignment`` measures for one layer's tangent kernel K_l on a probe set.
+public struct LayerKernelStatistics: Codable, Hashable, Sendable {
+    /// l, 1-based.
+    public var layer: Int
+    /// A_l = ỸᵀK_lỸ / (‖CK_lC‖_F ‖Ỹ‖²) (paper Eq. 7); 0 when K_l or Ỹ centres to zero.
+    public var alignment: Double
+    /// ỸᵀK_lỸ = Tr(K_l ỸỸᵀ), the layer's contribution to moving the output towards the targets (Eq. 5).
+    public var targetProjection: Double
+    /// ‖C K_l C‖_F.
+    public var centredFrobeniusNorm: Double
+    /// Tr(K_l).
+    public var trace: Double
+}
+
+/// The layerwise alignments A_l of a network's tangent kernels with the probe labels
+/// (paper Sections 2.1–2.2, Eq. 6–7), exactly, for probes of hundreds of samples.
+///
+/// For each layer it forms K_l = (F_l ⊗ 11ᵀ + [bias]) ⊙ B_l (see ``TangentKernel``) one block of
+/// samples at a time, only on and below the diagonal (K_l is symmetric), in the network's
+/// precision with BLAS gemm. A single pass over each block then accumulates, in Double,
+/// ‖K_l‖²_F, the row sums R_{rj} = Σ_{x′} K_l[r, (x′, j)], K_lỸ and Tr(K_l), from which
+///
+///     ỸᵀK_lỸ,   ‖CK_lC‖²_F = ‖K_l‖²_F − 2 Tr(P K_l²) + Tr(P K_l P K_l)   (C = I − P)
+///
+/// follow (``KernelAlignment/centredFrobeniusSquared(frobeniusSquared:rowSumsByOutput:sampleCount:outputCount:centring:)``).
+/// All sums come from the same rounded kernel entries, so the centring identities hold to Double rounding.
+/// Memory: one block of about 512 × nk scalars, reused across layers; no nk × nk matrix is stored.
+public enum LayerAlignment {
+    /// A_l for l = 1…L (index 0 is layer 1) on the probe set (paper Eq. 7).
+    /// - Precondition: `probeFeatures` is n × d with n ≥ 1 and `probeLabels` holds n labels in 0..<k.
+    public static func alignments(network: DenseNetwork<Float>, probeFeatures: Matrix<Float>, probeLabels: [Int],
+                                  centring: Centring) -> [Double] {
+        statistics(network: network, probeFeatures: probeFeatures, probeLabels: probeLabels, centring: centring).map(\.alignment)
+    }
+
+    /// A_l for l = 1…L in any precision (Double for exact checks).
+    public static func alignments<Scalar: BLASScalar>(network: DenseNetwork<Scalar>, probeFeatures: Matrix<Scalar>,
+                                                      probeLabels: [Int], centring: Centring) -> [Double] {
+        statistics(network: network, probeFeatures: probeFeatures, probeLabels: probeLabels, centring: centring).map(\.alignment)
+    }
+
+    /// Alignment, target projection, centred Frobenius norm and trace of every layer's tangent kernel.
+    /// - Parameter samplesPerBlock: samples per block of kernel rows (default: about 512 rows); any
+    ///   value ≥ 1 gives the same result up to rounding.
+    public static func statistics<Scalar: BLASScalar>(network: DenseNetwork<Scalar>, probeFeatures: Matrix<Scalar>,
+                                                      probeLabels: [Int], centring: Centring,
+                                                      samplesPerBlock: Int? = nil) -> [LayerKernelStatistics] {
+        let architecture = network.architecture
+        let n = probeFeatures.rows
+        let k = architecture.outputDimension
+        precondition(n > 0, "the probe set needs at least one sample")
+        precondition(probeLabels.count == n, "got \(probeLabels.count) labels for \(n) probe samples")
+        precondition(probeFeatures.columns == architecture.inputDimension,
+                     "probe features have \(probeFeatures.columns) columns but the network expects \(architecture.inputDimension)")
+        let m = n * k
+        let blockSamples = max(1, min(n, samplesPerBlock ?? max(1, 512 / k)))
+        let targets = centring.centredTargets(labels: probeLabels, classCount: k)
+        let targetNormSquared = targets.reduce(0) { $0 + $1 * $1 }
+        let sizes = architecture.layerSizes
+        let bias: Double = architecture.hasBias ? 1 : 0
+
+        var forward = [Scalar](repeating: 0, count: n * n)
+        var block = [Scalar](repeating: 0, count: blockSamples * k * m)
+        var rowSums = [Double](repeating: 0, count: m * k)
+        var kernelTimesTargets = [Double](repeating: 0, count: m)
+        var values = [Double](repeating: 0, count: m)
+        var results = [LayerKernelStatistics](repeating: LayerKernelStatistics(layer: 0, alignment: 0, targetProjection: 0,
+                                                                               centredFrobeniusNorm: 0, trace: 0),
+                                              count: architecture.depth)
+
+        network.forEachLayerTangentFactors(inputs: probeFeatures) { l, previous, gradients in
+            let fanIn = sizes[l - 1]
+            let fanOut = sizes[l]
+            var frobeniusSquared = 0.0
+            var trace = 0.0
+            forward.withUnsafeMutableBufferPointer { f in
+                Scalar.gemm(transposeA: false, transposeB: true, m: n, n: n, k: fanIn, alpha: 1, a: previous, lda: fanIn,
+                            b: previous, ldb: fanIn, beta: 0, c: f.baseAddress!, ldc: n)
+            }
+            rowSums.withUnsafeMutableBufferPointer { rowSumsBuffer in
+                kernelTimesTargets.withUnsafeMutableBufferPointer { ktyBuffer in
+                    values.withUnsafeMutableBufferPointer { valuesBuffer in
+                        forward.withUnsafeBufferPointer { fBuffer in
+                            block.withUnsafeMutableBufferPointer { blockBuffer in
+                                targets.withUnsafeBufferPointer { yBuffer in
+                                    let rSums = rowSumsBuffer.baseAddress!
+                                    let kty = ktyBuffer.baseAddress!
+                                    let v = valuesBuffer.baseAddress!
+                                    let y = yBuffer.baseAddress!
+                                    rSums.update(repeating: 0, count: m * k)
+                                    kty.update(repeating: 0, count: m)
+                                    for x0 in stride(from: 0, to: n, by: blockSamples) {
+                                        let x1 = min(n, x0 + blockSamples)
+                                        let r0 = x0 * k, r1 = x1 * k
+                                        // Rows r0..<r1 of B_l, columns 0..<r1 (on and below the diagonal block).
+                                        Scalar.gemm(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: fanOut,
+                                                    alpha: 1, a: gradients + r0 * fanOut, lda: fanOut,
+                                                    b: gradients, ldb: fanOut, beta: 0, c: blockBuffer.baseAddress!, ldc: r1)
+                                        for r in r0..<r1 {
+                                            let x = r / k, i = r % k
+                                            let b = blockBuffer.baseAddress! + (r - r0) * r1
+                                            let fRow = fBuffer.baseAddress! + x * n
+                                            for xp in 0..<x1 {
+                                                let factor = Double(fRow[xp]) + bias
+                                                for j in 0..<k { v[xp * k + j] = factor * Double(b[xp * k + j]) }
+                                            }
+                                            let yr = y[r]
+                                            let rowSum = rSums + r * k
+                                            var lower = 0.0, diagonalBlock = 0.0, projection = 0.0
+                                            // Strictly below the diagonal block: each entry stands for itself and its mirror.
+                                            for s in 0..<r0 {
+                                                let value = v[s]
+                                                lower += value * value
+                                                projection += value * y[s]
+                                                kty[s] += value * yr
+                                                rSums[s * k + i] += value
+                                            }
+                                            for s in r0..<r1 {
+                                                let value = v[s]
+                                                diagonalBlock += value * value
+                                                projection += value * y[s]
+                                            }
+                                            for xp in 0..<x1 {
+                                                for j in 0..<k { rowSum[j] += v[xp * k + j] }
+                                            }
+                                            frobeniusSquared += 2 * lower + diagonalBlock
+                                            kty[r] += projection
+                                            trace += v[r]
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            var projection = 0.0
+            for r in 0..<m { projection += targets[r] * kernelTimesTargets[r] }
+            let centredSquared = KernelAlignment.centredFrobeniusSquared(
+                frobeniusSquared: frobeniusSquared, rowSumsByOutput: rowSums, sampleCount: n, outputCount: k, centring: centring)
+            let norm = centredSquared.squareRoot()
+            let alignment = norm > 0 && targetNormSquared > 0 ? projection / (norm * targetNormSquared) : 0
+            results[l - 1] = LayerKernelStatistics(layer: l, alignment: alignment, targetProjection: projection,
+                                                   centredFrobeniusNorm: norm, trace: trace)
+        }
+        return results
+    }
+}

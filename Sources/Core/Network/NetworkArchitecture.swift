@@ -1,0 +1,68 @@
+import Foundation
+
+/// The shape of a fully connected ReLU network (paper Eq. 8 and Appendix A):
+///
+///     z_1 = W_1 x + b_1,    z_l = W_l φ(z_{l−1}) + b_l  (2 ≤ l ≤ L),    f(x) = z_L,
+///
+/// with φ = ReLU. Layer 1 maps d → N, layers 2…L−1 map N → N and layer L maps N → k
+/// (with L = 1 the single layer maps d → k). Every layer has its own weights;
+/// biases are present in every layer when `hasBias` is true and absent otherwise.
+public struct NetworkArchitecture: Codable, Hashable, Sendable {
+    /// d, the number of input features.
+    public var inputDimension: Int
+    /// N, the width of every hidden layer.
+    public var width: Int
+    /// L, the number of weight layers (so there are L − 1 hidden ReLU layers).
+    public var depth: Int
+    /// k, the number of outputs (logits).
+    public var outputDimension: Int
+    /// Whether every layer adds a bias vector.
+    public var hasBias: Bool
+
+    public init(inputDimension: Int, width: Int, depth: Int, outputDimension: Int, hasBias: Bool) {
+        self.inputDimension = inputDimension
+        self.width = width
+        self.depth = depth
+        self.outputDimension = outputDimension
+        self.hasBias = hasBias
+    }
+
+    /// The layer sizes N_0 = d, N_1, …, N_L = k (depth + 1 entries).
+    public var layerSizes: [Int] {
+        guard depth >= 1 else { return [inputDimension] }
+        var sizes = [inputDimension]
+        sizes.append(contentsOf: Array(repeating: width, count: depth - 1))
+        sizes.append(outputDimension)
+        return sizes
+    }
+
+    /// P = Σ_l N_l·N_{l−1} (+ N_l with biases): the number of trainable parameters.
+    public var parameterCount: Int {
+        let sizes = layerSizes
+        var total = 0
+        for l in stride(from: 1, to: sizes.count, by: 1) {
+            total += sizes[l] * sizes[l - 1] + (hasBias ? sizes[l] : 0)
+        }
+        return total
+    }
+
+    /// Throws when a dimension is not positive (a network needs d, N, L, k ≥ 1).
+    public func validate() throws {
+        if inputDimension < 1 || width < 1 || depth < 1 || outputDimension < 1 {
+            throw NetworkArchitectureError.nonPositiveDimension(self)
+        }
+    }
+}
+
+/// Why an architecture cannot be built.
+public enum NetworkArchitectureError: Error, CustomStringConvertible, Equatable {
+    /// One of d, N, L, k is zero or negative.
+    case nonPositiveDimension(NetworkArchitecture)
+
+    public var description: String {
+        switch self {
+        case .nonPositiveDimension(let a):
+            return "Network architecture d=\(a.inputDimension), N=\(a.width), L=\(a.depth), k=\(a.outputDimension) is invalid: every dimension must be at least 1."
+        }
+    }
+}
