@@ -1,0 +1,158 @@
+import Foundation
+
+/// Why a run stopped.
+public enum StopReason: String, Codable, Sendable, CaseIterable {
+    /// The epoch's train loss fell below the threshold of ``StoppingRule/trainLossBelow(threshold:maxEpochs:)``.
+    case thresholdReached
+    /// The epoch cap was reached (``StoppingRule/epochs(_:)``, or the cap of a threshold rule).
+    case epochCap
+    /// The step count of ``StoppingRule/steps(_:)`` was reached.
+    case stepCap
+    /// The epoch's train loss was not finite (NaN or infinite): training diverged and was abandoned.
+    case diverged
+}
+
+/// What was measured over one epoch.
+public struct EpochEntry: Codable, Sendable, Equatable {
+    /// The epoch, counted from 1.
+    public var epoch: Int
+    /// Optimiser steps taken since the start of the run, at the end of this entry.
+    public var step: Int
+    /// Minibatches this entry averages over (fewer than an epoch's only for
+    /// the last entry of a run stopped by ``StoppingRule/steps(_:)`` mid-epoch).
+    public var batches: Int
+    /// Mean loss over the epoch's minibatches, each sample counted once
+    /// (Σ over batches of batch mean · batch size, divided by the samples seen).
+    public var trainLoss: Double
+    /// Fraction of the epoch's training samples classified correctly when their minibatch was processed.
+    public var trainAccuracy: Double
+    /// Mean loss on the full test split after the epoch.
+    public var testLoss: Double
+    /// Accuracy on the full test split after the epoch.
+    public var testAccuracy: Double
+    /// Wall-clock seconds since the start of the run at the end of the epoch
+    /// (summed over sessions when resumed; not part of the deterministic results).
+    public var wallSeconds: Double
+
+    public init(epoch: Int, step: Int, batches: Int, trainLoss: Double, trainAccuracy: Double,
+                testLoss: Double, testAccuracy: Double, wallSeconds: Double) {
+        self.epoch = epoch
+        self.step = step
+        self.batches = batches
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.wallSeconds = wallSeconds
+    }
+}
+
+/// The layer alignments A_1 … A_L at one moment of training.
+public struct AlignmentSnapshot: Codable, Sendable, Equatable {
+    /// Optimiser steps taken (0 = initialisation).
+    public var step: Int
+    /// step / steps per epoch.
+    public var epoch: Double
+    /// A_l on the training probe, index 0 = layer 1.
+    public var trainProbe: [Double]
+    /// A_l on the test probe, index 0 = layer 1.
+    public var testProbe: [Double]
+
+    public init(step: Int, epoch: Double, trainProbe: [Double], testProbe: [Double]) {
+        self.step = step
+        self.epoch = epoch
+        self.trainProbe = trainProbe
+        self.testProbe = testProbe
+    }
+}
+
+/// The complete result of one training run, as stored in the cache.
+public struct RunRecord: Codable, Sendable {
+    /// The record layout version this program writes and reads.
+    public static let currentFormatVersion = 1
+
+    /// The layout version of this record.
+    public var formatVersion: Int
+    /// What was run.
+    public var spec: RunSpec
+    /// `spec.configurationHash` at the time of the run.
+    public var configurationHash: String
+    /// Number of training samples n (after subsetting).
+    public var trainingSampleCount: Int
+    /// ⌈n / batch size⌉.
+    public var stepsPerEpoch: Int
+    /// One entry per epoch (the last may be partial, see ``EpochEntry/batches``).
+    public var epochs: [EpochEntry]
+    /// Alignment measurements in step order.
+    public var alignments: [AlignmentSnapshot]
+    /// Why training stopped.
+    public var stopReason: StopReason
+    /// Optimiser steps taken.
+    public var totalSteps: Int
+    /// Loss and accuracy of the final network on the whole training set (with
+    /// its possibly corrupted labels), evaluated after training in batches of 1000.
+    public var finalTrain: Evaluation
+    /// Loss and accuracy of the final network on the full test split.
+    public var finalTest: Evaluation
+    /// Wall-clock seconds of training and measurement, summed over sessions.
+    public var wallSeconds: Double
+    /// Where it ran: architecture, OS, BLAS kernel, cores.
+    public var machine: String
+    /// File name (in the cache directory) of the final weights, when saved.
+    public var finalWeightsFile: String?
+
+    public init(spec: RunSpec, trainingSampleCount: Int, stepsPerEpoch: Int, epochs: [EpochEntry],
+                alignments: [AlignmentSnapshot], stopReason: StopReason, totalSteps: Int,
+                finalTrain: Evaluation, finalTest: Evaluation, wallSeconds: Double, machine: String,
+                finalWeightsFile: String?) {
+        self.formatVersion = Self.currentFormatVersion
+        self.spec = spec
+        self.configurationHash = spec.configurationHash
+        self.trainingSampleCount = trainingSampleCount
+        self.stepsPerEpoch = stepsPerEpoch
+        self.epochs = epochs
+        self.alignments = alignments
+        self.stopReason = stopReason
+        self.totalSteps = totalSteps
+        self.finalTrain = finalTrain
+        self.finalTest = finalTest
+        self.wallSeconds = wallSeconds
+        self.machine = machine
+        self.finalWeightsFile = finalWeightsFile
+    }
+
+    /// The last alignment measurement, if any.
+    public var finalAlignment: AlignmentSnapshot? { alignments.last }
+
+    /// Number of epochs begun (the last may be partial).
+    public var epochCount: Int { epochs.last?.epoch ?? 0 }
+
+    /// The record with every wall-clock time and the machine description
+    /// blanked: what must agree bit for bit between two runs of one specification.
+    public var deterministicPart: RunRecord {
+        var copy = self
+        copy.wallSeconds = 0
+        copy.machine = ""
+        for index in copy.epochs.indices { copy.epochs[index].wallSeconds = 0 }
+        return copy
+    }
+
+    /// A one-line description of this machine, e.g. "x86_64 Linux, 2 cores, OpenBLAS Haswell".
+    public static func describeMachine() -> String {
+        #if arch(x86_64)
+        let architecture = "x86_64"
+        #elseif arch(arm64)
+        let architecture = "arm64"
+        #else
+        let architecture = "unknown architecture"
+        #endif
+        #if os(Linux)
+        let system = "Linux"
+        #elseif os(macOS)
+        let system = "macOS"
+        #else
+        let system = "unknown OS"
+        #endif
+        return "\(architecture) \(system), \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS \(BLASRuntime.coreName)"
+    }
+}
