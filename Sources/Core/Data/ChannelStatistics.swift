@@ -61,22 +61,34 @@ public struct ChannelStatistics: Codable, Hashable, Sendable, CustomStringConver
 
     /// `dataset` with every value x of channel c replaced by (x − μ_c) / σ_c.
     public func standardise(_ dataset: Dataset) -> Dataset {
+        var result = dataset
+        apply(to: &result)
+        return result
+    }
+
+    /// Replaces every value x of channel c of `dataset` by (x − μ_c) / σ_c, in
+    /// place (no copy when the caller holds the only reference to the features).
+    public func apply(to dataset: inout Dataset) {
         let channels = dataset.imageShape.channels
         precondition(channels == channelCount, "statistics for \(channelCount) channels applied to images with \(channels)")
         let plane = dataset.imageShape.pixelsPerChannel
-        var result = dataset
+        let rows = dataset.count
         let shifts = means.map { Float($0) }
         let divisors = standardDeviations.map { $0 > 0 ? Float($0) : 1 }
-        result.features.storage.withUnsafeMutableBufferPointer { values in
-            for row in 0..<dataset.count {
+        dataset.features.storage.withUnsafeMutableBufferPointer { buffer in
+            guard let values = buffer.baseAddress else { return }
+            for row in 0..<rows {
                 for channel in 0..<channels {
-                    let start = row * channels * plane + channel * plane
-                    let shift = shifts[channel], divisor = divisors[channel]
-                    for index in start..<(start + plane) { values[index] = (values[index] - shift) / divisor }
+                    let start = values + (row * channels + channel) * plane
+                    Self.standardise(start, count: plane, shift: shifts[channel], divisor: divisors[channel])
                 }
             }
         }
-        return result
+    }
+
+    /// x ↦ (x − shift) / divisor over `count` contiguous values.
+    private static func standardise(_ values: UnsafeMutablePointer<Float>, count: Int, shift: Float, divisor: Float) {
+        for index in 0..<count { values[index] = (values[index] - shift) / divisor }
     }
 
     public var description: String {
@@ -91,8 +103,18 @@ extension DatasetSplit {
     /// in `normalisation`. Applying it to an already standardised split
     /// standardises again with the new statistics.
     public func standardised() -> DatasetSplit {
+        var copy = self
+        copy.standardise()
+        return copy
+    }
+
+    /// Standardises both parts in place with the training part's statistics
+    /// (see ``standardised()``); avoids copying the features when this split
+    /// holds the only reference to them.
+    public mutating func standardise() {
         let statistics = ChannelStatistics(measuring: train)
-        return DatasetSplit(train: statistics.standardise(train), test: statistics.standardise(test),
-                            normalisation: statistics)
+        statistics.apply(to: &train)
+        statistics.apply(to: &test)
+        normalisation = statistics
     }
 }

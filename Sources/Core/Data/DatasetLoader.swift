@@ -40,8 +40,9 @@ public enum DatasetLoader {
             train = try CIFARReader.readDataset(files: files.train, layout: layout, name: name, partition: .train)
             test = try CIFARReader.readDataset(files: files.test, layout: layout, name: name, partition: .test)
         }
-        let split = DatasetSplit(train: train, test: test)
-        return standardise ? split.standardised() : split
+        var split = DatasetSplit(train: train, test: test)
+        if standardise { split.standardise() }
+        return split
     }
 }
 
