@@ -79,6 +79,17 @@ final class PlotLayoutTests: XCTestCase {
         XCTAssertEqual(result.frame.minY, plot.minY + PlotStyle.legendInset, accuracy: 1e-9)
     }
 
+    func testAutoLegendAvoidsAnnotations() throws {
+        let panel = Panel(
+            xAxis: Axis(label: "x", range: 0...1), yAxis: Axis(label: "y", range: 0...1),
+            series: [Series(label: "middle", x: [0.4, 0.6], y: [0.5, 0.5])],
+            annotations: [TextAnnotation(text: "a note in the corner", position: .relative(x: 0.98, y: 0.98), anchor: .topRight)])
+        let panelLayout = try layout([panel]).panels[0]
+        let legend = try XCTUnwrap(panelLayout.legend)
+        XCTAssertTrue(legend.inside)
+        XCTAssertEqual(legend.frame.minX, panelLayout.plot.minX + PlotStyle.legendInset, accuracy: 1e-9, "top left, not top right")
+    }
+
     func testAutoLegendGoesOutsideWhenEveryCornerHasData() throws {
         let corners: [(Double, Double)] = [(0.02, 0.02), (0.98, 0.02), (0.02, 0.98), (0.98, 0.98), (0.5, 0.5)]
         let panel = Panel(

@@ -44,7 +44,7 @@ final class PlotTests: XCTestCase {
         heat.cells[3].value = .nan
         let heatPanel = Panel(
             title: "Layer ratio ζ_{L}/ζ_{l}", xAxis: .log10("Width N"), yAxis: .log10("Depth L"), heatMap: heat,
-            annotations: [TextAnnotation(text: "missing run", x: 128, y: 2.4, anchor: .center)],
+            annotations: [TextAnnotation(text: "n/a", x: 128, y: 2, anchor: .center)],
             showsGrid: false)
         return PlotFigure(panels: [lines, heatPanel], title: "Demo: feature learning across widths")
     }

@@ -138,7 +138,7 @@ struct PanelLayoutBuilder {
         }
         let yTickMetrics = yTicks.major.map { painter.measure($0.label, PlotStyle.tickFont) }
         let xTickMetrics = xTicks.major.map { painter.measure($0.label, PlotStyle.tickFont) }
-        let topOverflow = yTickMetrics.map { -$0.top - 0.365 * PlotStyle.tickFont.size }.max() ?? 0
+        let topOverflow = yTickMetrics.map { -$0.top - PlotTextPainter.middleOffset * PlotStyle.tickFont.size }.max() ?? 0
         let plotTop = pad + max(titleBlock, topOverflow + 2)
 
         let xTickHeight = xTickMetrics.map { $0.height }.max() ?? PlotStyle.tickFont.size * 0.73
@@ -252,11 +252,15 @@ struct PanelLayoutBuilder {
         case .auto:
             guard fitsInside else { return outside() }
             let samples = PanelData.samples(of: panel, xMap: layout.xMap, yMap: layout.yMap, within: plot)
+            let labels = panel.annotations.compactMap {
+                PlacedAnnotation($0, xMap: layout.xMap, yMap: layout.yMap, plot: plot)?.frame(painter)
+            }
             var best: (layout: LegendLayout, score: Int)?
             for corner in [LegendPlacement.topRight, .topLeft, .bottomLeft, .bottomRight] {
                 let candidate = inside(corner)
                 let zone = candidate.frame.insetBy(-2)
-                let score = samples.reduce(0) { $0 + (zone.contains($1.x, $1.y) ? 1 : 0) }
+                let covered = samples.reduce(0) { $0 + (zone.contains($1.x, $1.y) ? 1 : 0) }
+                let score = covered + labels.filter { $0.intersects(zone) }.count
                 if best == nil || score < best!.score { best = (candidate, score) }
             }
             if let best, best.score == 0 { return best.layout }
@@ -362,5 +366,54 @@ enum PanelData {
             }
         }
         return samples
+    }
+}
+
+/// An annotation resolved to a point of the cell and text alignment.
+struct PlacedAnnotation {
+    var text: String
+    var font: PlotFont
+    var color: PlotColor
+    var point: (x: Double, y: Double)
+    var horizontal: Double
+    var vertical: VerticalAlignment
+
+    /// Nil when the position cannot be placed (non-finite, or non-positive on a log axis).
+    init?(_ annotation: TextAnnotation, xMap: AxisMapping, yMap: AxisMapping, plot: PlotRect) {
+        switch annotation.position {
+        case let .data(x, y):
+            guard let px = xMap.position(x), let py = yMap.position(y) else { return nil }
+            point = (px, py)
+        case let .relative(x, y):
+            guard x.isFinite, y.isFinite else { return nil }
+            point = (plot.minX + x * plot.width, plot.maxY - y * plot.height)
+        }
+        switch annotation.anchor {
+        case .center: (horizontal, vertical) = (0.5, .middle)
+        case .left: (horizontal, vertical) = (0, .middle)
+        case .right: (horizontal, vertical) = (1, .middle)
+        case .top: (horizontal, vertical) = (0.5, .top)
+        case .bottom: (horizontal, vertical) = (0.5, .bottom)
+        case .topLeft: (horizontal, vertical) = (0, .top)
+        case .topRight: (horizontal, vertical) = (1, .top)
+        case .bottomLeft: (horizontal, vertical) = (0, .bottom)
+        case .bottomRight: (horizontal, vertical) = (1, .bottom)
+        }
+        text = annotation.text
+        color = annotation.color
+        font = PlotFont(size: annotation.fontSize.isFinite && annotation.fontSize > 0 ? annotation.fontSize : 8)
+    }
+
+    /// The box the text's ink occupies.
+    func frame(_ painter: PlotTextPainter) -> PlotRect {
+        let metrics = painter.measure(text, font)
+        let baseline: Double
+        switch vertical {
+        case .top: baseline = point.y - metrics.top
+        case .middle: baseline = point.y + PlotTextPainter.middleOffset * font.size
+        case .baseline: baseline = point.y
+        case .bottom: baseline = point.y - metrics.bottom
+        }
+        return PlotRect(x: point.x - metrics.width * horizontal, y: baseline + metrics.top, width: metrics.width, height: metrics.height)
     }
 }

@@ -188,9 +188,9 @@ public struct TextAnnotation: Sendable {
 
 /// Where a panel's legend goes.
 public enum LegendPlacement: Hashable, Sendable {
-    /// The inside corner that covers the fewest data (top right, top left,
-    /// bottom left, bottom right, in that order of preference), or outside on
-    /// the right when every corner covers data.
+    /// The first inside corner (top right, top left, bottom left, bottom
+    /// right) that covers no data and no annotation, or outside on the right
+    /// when every corner covers something or the legend is too big to fit.
     case auto
     case topLeft, topRight, bottomLeft, bottomRight
     /// To the right of the plot area, outside it.

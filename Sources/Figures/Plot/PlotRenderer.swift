@@ -150,10 +150,17 @@ struct PanelRenderer {
             letterRight = PlotStyle.cellPadding + metrics.width + 6
         }
         if let title = panel.title, !title.isEmpty {
-            let metrics = text.measure(title, PlotStyle.titleFont)
+            // A title wider than the room beside the letter is set smaller rather than spilling into the next panel.
+            var font = PlotStyle.titleFont
+            var metrics = text.measure(title, font)
+            let room = layout.cellSize.width - PlotStyle.cellPadding - max(letterRight, PlotStyle.cellPadding)
+            if metrics.width > room, room > 0 {
+                font.size = max(6.5, font.size * room / metrics.width)
+                metrics = text.measure(title, font)
+            }
             let titleBaseline = baseline ?? (PlotStyle.cellPadding - metrics.top)
             let left = max(plot.midX - metrics.width / 2, letterRight)
-            text.draw(title, PlotStyle.titleFont, color: .ink, x: left, y: titleBaseline, horizontal: 0, vertical: .baseline)
+            text.draw(title, font, color: .ink, x: left, y: titleBaseline, horizontal: 0, vertical: .baseline)
         }
     }
 
@@ -277,30 +284,9 @@ struct PanelRenderer {
     }
 
     private func drawAnnotation(_ annotation: TextAnnotation, xMap: AxisMapping, yMap: AxisMapping) {
-        let point: (x: Double, y: Double)
-        switch annotation.position {
-        case let .data(x, y):
-            guard let px = xMap.position(x), let py = yMap.position(y) else { return }
-            point = (px, py)
-        case let .relative(x, y):
-            guard x.isFinite, y.isFinite else { return }
-            point = (plot.minX + x * plot.width, plot.maxY - y * plot.height)
-        }
-        let (horizontal, vertical): (Double, VerticalAlignment)
-        switch annotation.anchor {
-        case .center: (horizontal, vertical) = (0.5, .middle)
-        case .left: (horizontal, vertical) = (0, .middle)
-        case .right: (horizontal, vertical) = (1, .middle)
-        case .top: (horizontal, vertical) = (0.5, .top)
-        case .bottom: (horizontal, vertical) = (0.5, .bottom)
-        case .topLeft: (horizontal, vertical) = (0, .top)
-        case .topRight: (horizontal, vertical) = (1, .top)
-        case .bottomLeft: (horizontal, vertical) = (0, .bottom)
-        case .bottomRight: (horizontal, vertical) = (1, .bottom)
-        }
-        let size = annotation.fontSize.isFinite && annotation.fontSize > 0 ? annotation.fontSize : 8
-        text.draw(annotation.text, PlotFont(size: size), color: annotation.color, x: point.x, y: point.y,
-                  horizontal: horizontal, vertical: vertical)
+        guard let placed = PlacedAnnotation(annotation, xMap: xMap, yMap: yMap, plot: plot) else { return }
+        text.draw(placed.text, placed.font, color: placed.color, x: placed.point.x, y: placed.point.y,
+                  horizontal: placed.horizontal, vertical: placed.vertical)
     }
 
     // MARK: Colour bar and legend
