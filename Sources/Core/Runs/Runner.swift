@@ -1,0 +1,329 @@
+import Foundation
+
+/// Why a run did not produce a record.
+public enum RunError: Error, CustomStringConvertible, Equatable {
+    /// Training was stopped on request (``Runner/stopRequested``); its state is in a checkpoint.
+    case interrupted(step: Int, checkpoint: String)
+
+    public var description: String {
+        switch self {
+        case let .interrupted(step, checkpoint):
+            return "The run was stopped at step \(step); its progress is saved in '\(checkpoint)', and running the same command again resumes it from there."
+        }
+    }
+}
+
+/// Executes a ``RunSpec``: loads the data, chooses the probe sets, trains,
+/// measures layer alignments on the schedule, checkpoints, and writes the
+/// ``RunRecord`` to the cache. Knows nothing about figures.
+///
+/// Procedure (all randomness from `SeededGenerator(seed: spec.seed)`, see ``RunSpec``):
+/// 1. If the cache holds the record, return it.
+/// 2. Load the dataset (once per process), take the class-balanced training
+///    subset ("subset"), choose the probe positions class-balanced by the file
+///    labels ("probe": training probe, then test probe), then corrupt the
+///    training labels ("label-noise"); the training probe carries the labels
+///    the network is trained on.
+/// 3. Initialise the network ("init") or restore the checkpoint.
+/// 4. For each epoch e, shuffle 0..<n with the stream `"batches"` → `"epoch e"`
+///    and take minibatches of `batchSize` in that order (the last one smaller).
+///    After each step, alignments are measured when the schedule says so; at
+///    each epoch end the test split is evaluated, an ``EpochEntry`` written, the
+///    stopping rule checked and a checkpoint written.
+/// 5. At the stop: evaluate the whole training set, save the weights if asked,
+///    write the record, delete the checkpoint.
+///
+/// Checkpoints are also written within an epoch when `checkpointInterval`
+/// seconds have passed since the last one. A run resumed from any checkpoint
+/// gives the same record as an uninterrupted run (wall times aside).
+/// A damaged checkpoint stops the run with `FileError.corrupt` (see ``RunCache/checkpoint(for:)``).
+public struct Runner {
+    /// Where records and checkpoints live.
+    public let cache: RunCache
+    /// The `--data-dir` directory (nil: only system locations are searched).
+    public let dataDirectory: URL?
+    /// Receives progress reports (after every optimiser step).
+    public let progress: ProgressSink?
+    /// Seconds between checkpoints within an epoch (one is always written at each epoch end).
+    public var checkpointInterval: TimeInterval = 300
+    /// Asked after every optimiser step; when it returns true the runner writes a
+    /// checkpoint and throws ``RunError/interrupted(step:checkpoint:)``. Use it for
+    /// Ctrl-C handling or time limits.
+    public var stopRequested: ((RunProgress) -> Bool)?
+
+    public init(cache: RunCache, dataDirectory: URL?, progress: ProgressSink?) {
+        self.cache = cache
+        self.dataDirectory = dataDirectory
+        self.progress = progress
+    }
+
+    /// The record of `spec`, from the cache or by training (resuming a checkpoint if there is one).
+    /// - Throws: ``RunSpecError`` for an invalid spec, `DatasetError` when the data
+    ///   are missing, `FileError` for unreadable, corrupt or unwritable cache files,
+    ///   ``RunError/interrupted(step:checkpoint:)`` when stopped on request.
+    public func run(_ spec: RunSpec) throws -> RunRecord {
+        try spec.validate()
+        if let record = try cache.record(for: spec) {
+            try? cache.removeCheckpoint(for: spec)  // left over from a crash between the two writes
+            progress?.update(RunProgress(label: spec.label, configurationHash: record.configurationHash, phase: .cached,
+                                         epoch: record.epochCount, epochLimit: nil, step: record.totalSteps, stepLimit: nil,
+                                         testAccuracy: record.finalTest.accuracy, elapsedSeconds: record.wallSeconds))
+            return record
+        }
+        let resume = try cache.checkpoint(for: spec)
+        progress?.update(RunProgress(label: spec.label, configurationHash: spec.configurationHash, phase: .preparing,
+                                     epoch: (resume?.position.completedEpochs ?? 0) + 1, epochLimit: nil,
+                                     step: resume?.position.step ?? 0, stepLimit: nil,
+                                     elapsedSeconds: resume?.position.elapsedSeconds ?? 0))
+        let split = try DatasetMemo.shared.split(spec.dataset, dataDirectory: dataDirectory)
+        let data = try RunData(spec: spec, split: split)
+        var session = TrainingSession(spec: spec, data: data, runner: self)
+        return try session.run(resuming: resume)
+    }
+}
+
+/// The samples of one run: training set (subset, labels possibly corrupted), test set, probes.
+struct RunData {
+    let train: Dataset
+    let test: Dataset
+    /// Probes (nil when the schedule measures nothing).
+    let trainProbe: Dataset?
+    let testProbe: Dataset?
+
+    init(spec: RunSpec, split: DatasetSplit) throws {
+        let root = SeededGenerator(seed: spec.seed)
+        var train = split.train
+        if let perClass = spec.trainSubsetPerClass {
+            var generator = root.derived("subset")
+            train = try train.balancedSubset(perClass: perClass, generator: &generator)
+        }
+        var probePositions: [Int]?
+        var testProbe: Dataset?
+        if spec.alignment.measuresAnything {
+            var generator = root.derived("probe")
+            probePositions = try train.balancedPositions(perClass: Array(repeating: spec.probePerClass, count: train.classCount),
+                                                         generator: &generator)
+            testProbe = try split.test.balancedSubset(perClass: spec.probePerClass, generator: &generator)
+        }
+        if spec.labelNoiseFraction > 0 {
+            var generator = root.derived("label-noise")
+            train = try train.corruptingLabels(fraction: spec.labelNoiseFraction, generator: &generator)
+        }
+        self.train = train
+        self.test = split.test
+        self.trainProbe = probePositions.map { train.subset(positions: $0) }
+        self.testProbe = testProbe
+    }
+}
+
+/// Datasets loaded in this process, so that many runs read each file once.
+final class DatasetMemo: @unchecked Sendable {
+    static let shared = DatasetMemo()
+    private let lock = NSLock()
+    private var splits: [String: DatasetSplit] = [:]
+
+    /// The standardised split of `name`, loaded on first use (loads are serialised).
+    func split(_ name: DatasetName, dataDirectory: URL?) throws -> DatasetSplit {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = name.rawValue + "|" + (dataDirectory?.standardizedFileURL.path ?? "")
+        if let split = splits[key] { return split }
+        let split = try DatasetLoader.load(name, dataDirectory: dataDirectory)
+        splits[key] = split
+        return split
+    }
+}
+
+/// One process's share of a run: the training loop between a start (or
+/// checkpoint) and the stop (or an interruption).
+struct TrainingSession {
+    let spec: RunSpec
+    let data: RunData
+    let runner: Runner
+    let stepsPerEpoch: Int
+    let logSpacedSteps: Set<Int>
+    var trainer: Trainer
+    var position = RunCheckpoint.Position.start
+    private let clockStart = ProcessInfo.processInfo.systemUptime
+    private var elapsedBefore = 0.0
+    private var lastCheckpoint: Double
+    private var lastTestAccuracy: Double?
+    private var sessionSteps = 0
+
+    init(spec: RunSpec, data: RunData, runner: Runner) {
+        self.spec = spec
+        self.data = data
+        self.runner = runner
+        stepsPerEpoch = (data.train.count + spec.batchSize - 1) / spec.batchSize
+        logSpacedSteps = Set(spec.alignment.logSpacedSteps(stepsPerEpoch: stepsPerEpoch))
+        var generator = SeededGenerator(seed: spec.seed).derived("init")
+        trainer = Trainer(network: DenseNetwork<Float>(architecture: spec.architecture, generator: &generator),
+                          optimizer: spec.optimizer, loss: spec.loss)
+        lastCheckpoint = clockStart
+    }
+
+    var elapsed: Double { elapsedBefore + ProcessInfo.processInfo.systemUptime - clockStart }
+
+    mutating func run(resuming checkpoint: RunCheckpoint?) throws -> RunRecord {
+        if let checkpoint {
+            do {
+                try trainer.restoreState(checkpoint.trainerState)
+            } catch {
+                throw FileError.corrupt(path: runner.cache.checkpointURL(for: spec).path,
+                                        reason: "its trainer state cannot be restored (\(error)); delete it to restart this run from the beginning")
+            }
+            position = checkpoint.position
+            elapsedBefore = position.elapsedSeconds
+            lastTestAccuracy = position.epochs.last?.testAccuracy
+        }
+        guard stepsPerEpoch > 0 else {
+            throw RunSpecError.invalidSetting("the training set is empty")
+        }
+        if position.step == 0 && position.alignments.isEmpty && spec.alignment.atInitialisation {
+            measure()
+        }
+        var stopReason: StopReason?
+        training: while true {
+            var order = Array(0..<data.train.count)
+            var shuffler = SeededGenerator(seed: spec.seed).derived("batches").derived("epoch \(position.completedEpochs)")
+            shuffler.shuffle(&order)
+            while true {
+                let first = position.batchesInEpoch * spec.batchSize
+                let rows = Array(order[first..<min(order.count, first + spec.batchSize)])
+                let result = trainer.step(features: data.train.featureRows(rows), labels: rows.map { data.train.labels[$0] })
+                position.step += 1
+                position.batchesInEpoch += 1
+                position.epochLossSum += result.meanLoss * Double(result.count)
+                position.epochCorrect += result.correct
+                position.epochSeen += result.count
+                sessionSteps += 1
+
+                let isEpochEnd = position.batchesInEpoch == stepsPerEpoch
+                if isEpochEnd {
+                    let entry = closeEpoch()
+                    stopReason = epochEndStop(entry)
+                } else if case let .steps(limit) = spec.stopping, position.step >= limit {
+                    _ = closeEpoch()
+                    stopReason = .stepCap
+                }
+                if logSpacedSteps.contains(position.step) || (isEpochEnd && spec.alignment.everyEpoch)
+                    || (stopReason != nil && spec.alignment.atStop) {
+                    measure()
+                }
+                let report = progressReport(phase: .training)
+                runner.progress?.update(report)
+                if stopReason != nil { break training }
+
+                var checkpointed = false
+                if isEpochEnd || ProcessInfo.processInfo.systemUptime - lastCheckpoint >= runner.checkpointInterval {
+                    try writeCheckpoint()
+                    checkpointed = true
+                }
+                if let stopRequested = runner.stopRequested, stopRequested(report) {
+                    if !checkpointed { try writeCheckpoint() }
+                    throw RunError.interrupted(step: position.step, checkpoint: runner.cache.checkpointURL(for: spec).path)
+                }
+                if isEpochEnd { continue training }
+            }
+        }
+        return try finish(stopReason: stopReason ?? .epochCap)
+    }
+
+    /// Evaluates the test split, appends the epoch's entry and resets the epoch sums.
+    private mutating func closeEpoch() -> EpochEntry {
+        report(phase: .measuring)
+        let test = trainer.evaluate(features: data.test.features, labels: data.test.labels, batchSize: 1000)
+        let seen = Double(max(1, position.epochSeen))
+        let entry = EpochEntry(epoch: position.completedEpochs + 1, step: position.step, batches: position.batchesInEpoch,
+                               trainLoss: position.epochLossSum / seen, trainAccuracy: Double(position.epochCorrect) / seen,
+                               testLoss: test.loss, testAccuracy: test.accuracy, wallSeconds: elapsed)
+        position.epochs.append(entry)
+        lastTestAccuracy = test.accuracy
+        if position.batchesInEpoch == stepsPerEpoch {
+            position.completedEpochs += 1
+            position.batchesInEpoch = 0
+        }
+        position.epochLossSum = 0
+        position.epochCorrect = 0
+        position.epochSeen = 0
+        return entry
+    }
+
+    /// The stopping rule's verdict at the end of an epoch.
+    private func epochEndStop(_ entry: EpochEntry) -> StopReason? {
+        if !entry.trainLoss.isFinite { return .diverged }
+        switch spec.stopping {
+        case let .epochs(count):
+            return position.completedEpochs >= count ? .epochCap : nil
+        case let .trainLossBelow(threshold, maxEpochs):
+            if entry.trainLoss < threshold { return .thresholdReached }
+            return position.completedEpochs >= maxEpochs ? .epochCap : nil
+        case let .steps(count):
+            return position.step >= count ? .stepCap : nil
+        }
+    }
+
+    /// Measures A_l on both probes at the current step (at most once per step).
+    private mutating func measure() {
+        guard let trainProbe = data.trainProbe, let testProbe = data.testProbe,
+              position.alignments.last?.step != position.step || position.alignments.isEmpty else { return }
+        report(phase: .measuring)
+        let centring = spec.alignment.centring
+        let network = trainer.network
+        let snapshot = AlignmentSnapshot(
+            step: position.step, epoch: Double(position.step) / Double(stepsPerEpoch),
+            trainProbe: LayerAlignment.alignments(network: network, probeFeatures: trainProbe.features,
+                                                  probeLabels: trainProbe.labels, centring: centring),
+            testProbe: LayerAlignment.alignments(network: network, probeFeatures: testProbe.features,
+                                                 probeLabels: testProbe.labels, centring: centring))
+        position.alignments.append(snapshot)
+    }
+
+    private mutating func writeCheckpoint() throws {
+        position.elapsedSeconds = elapsed
+        try runner.cache.store(RunCheckpoint(spec: spec, position: position, trainerState: trainer.serializedState()))
+        lastCheckpoint = ProcessInfo.processInfo.systemUptime
+    }
+
+    private func progressReport(phase: RunProgress.Phase) -> RunProgress {
+        let inEpoch = position.epochSeen > 0
+        let last = position.epochs.last
+        let seen = Double(max(1, position.epochSeen))
+        return RunProgress(
+            label: spec.label, configurationHash: spec.configurationHash, phase: phase,
+            epoch: position.completedEpochs + (inEpoch ? 1 : 0),
+            epochLimit: spec.stopping.epochLimit(stepsPerEpoch: stepsPerEpoch), step: position.step,
+            stepLimit: spec.stopping.stepLimit(stepsPerEpoch: stepsPerEpoch),
+            trainLoss: inEpoch ? position.epochLossSum / seen : last?.trainLoss,
+            trainAccuracy: inEpoch ? Double(position.epochCorrect) / seen : last?.trainAccuracy,
+            testAccuracy: lastTestAccuracy, elapsedSeconds: elapsed, sessionSteps: sessionSteps,
+            sessionSeconds: ProcessInfo.processInfo.systemUptime - clockStart)
+    }
+
+    private func report(phase: RunProgress.Phase) {
+        runner.progress?.update(progressReport(phase: phase))
+    }
+
+    private mutating func finish(stopReason: StopReason) throws -> RunRecord {
+        report(phase: .measuring)
+        let finalTrain = trainer.evaluate(features: data.train.features, labels: data.train.labels, batchSize: 1000)
+        let last = position.epochs.last
+        let finalTest = last.map { Evaluation(loss: $0.testLoss, accuracy: $0.testAccuracy) }
+            ?? trainer.evaluate(features: data.test.features, labels: data.test.labels, batchSize: 1000)
+        var weightsFile: String?
+        if spec.saveFinalWeights {
+            weightsFile = try runner.cache.storeWeights(trainer.network.serialized(), for: spec)
+        }
+        let record = RunRecord(spec: spec, trainingSampleCount: data.train.count, stepsPerEpoch: stepsPerEpoch,
+                               epochs: position.epochs, alignments: position.alignments, stopReason: stopReason,
+                               totalSteps: position.step, finalTrain: finalTrain, finalTest: finalTest,
+                               wallSeconds: elapsed, machine: RunRecord.describeMachine(), finalWeightsFile: weightsFile)
+        try runner.cache.store(record)
+        try runner.cache.removeCheckpoint(for: spec)
+        var done = progressReport(phase: .finished)
+        done.epoch = record.epochCount
+        done.trainLoss = last?.trainLoss
+        runner.progress?.update(done)
+        return record
+    }
+}

@@ -1,0 +1,189 @@
+import XCTest
+@testable import Core
+
+/// End-to-end runs on a tiny Fashion-MNIST subset: determinism, resume, stopping rules, schedule.
+final class RunnerTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        guard DatasetLoader.availability(of: .fashionMNIST, dataDirectory: nil).isPresent else {
+            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+        }
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("RunnerTests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    }
+
+    override func tearDownWithError() throws {
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// 200 training samples, batch 32 → 7 steps per epoch (the last batch holds 8).
+    private func spec(stopping: StoppingRule = .epochs(3)) -> RunSpec {
+        RunSpec(dataset: .fashionMNIST, trainSubsetPerClass: 20, probePerClass: 5,
+                architecture: RunSpec.architecture(for: .fashionMNIST, width: 16, depth: 3),
+                optimizer: .sgd(learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4), batchSize: 32,
+                stopping: stopping,
+                alignment: AlignmentSchedule(logSpacedStepsPerDecade: 5, logSpacedUntilEpoch: 1, everyEpoch: true),
+                seed: 11)
+    }
+
+    private func runner(_ name: String, progress: ProgressSink? = nil) -> Runner {
+        Runner(cache: RunCache(directory: directory.appendingPathComponent(name)), dataDirectory: nil, progress: progress)
+    }
+
+    private func numbers(_ record: RunRecord) throws -> String {
+        try CanonicalJSON.string(for: record.deterministicPart)
+    }
+
+    private final class Recorder: ProgressSink {
+        var reports: [RunProgress] = []
+        func update(_ progress: RunProgress) { reports.append(progress) }
+    }
+
+    func testRecordFollowsTheScheduleAndStoppingRule() throws {
+        let recorder = Recorder()
+        let record = try runner("plain", progress: recorder).run(spec())
+        XCTAssertEqual(record.stepsPerEpoch, 7)
+        XCTAssertEqual(record.trainingSampleCount, 200)
+        XCTAssertEqual(record.totalSteps, 21)
+        XCTAssertEqual(record.stopReason, .epochCap)
+        XCTAssertEqual(record.epochs.map(\.epoch), [1, 2, 3])
+        XCTAssertEqual(record.epochs.map(\.step), [7, 14, 21])
+        // Initialisation, log-spaced 1, 2, 3, 4, 6 (10 > 7 steps), every epoch end 7, 14, 21 (the stop, measured once).
+        XCTAssertEqual(record.alignments.map(\.step), [0, 1, 2, 3, 4, 6, 7, 14, 21])
+        XCTAssertEqual(record.alignments[6].epoch, 1)
+        XCTAssertTrue(record.alignments.allSatisfy { $0.trainProbe.count == 3 && $0.testProbe.count == 3 })
+        XCTAssertTrue(record.alignments.allSatisfy { ($0.trainProbe + $0.testProbe).allSatisfy { $0.isFinite && abs($0) <= 1 } })
+        XCTAssertEqual(record.finalTest.accuracy, record.epochs[2].testAccuracy)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: RunCache(directory: directory.appendingPathComponent("plain"))
+            .checkpointURL(for: spec()).path), "the checkpoint is removed once the record is written")
+        XCTAssertEqual(recorder.reports.last?.phase, .finished)
+        XCTAssertEqual(recorder.reports.filter { $0.phase == .training }.map(\.step), Array(1...21))
+
+        // The same spec again: the cached record, no training.
+        let again = Recorder()
+        let cached = try runner("plain", progress: again).run(spec())
+        XCTAssertEqual(try numbers(cached), try numbers(record))
+        XCTAssertEqual(again.reports.map(\.phase), [.cached])
+    }
+
+    /// An independent re-implementation of the first epoch and of the step-0 alignment.
+    func testFirstEpochAndInitialAlignmentMatchAHandWrittenLoop() throws {
+        let spec = spec()
+        let record = try runner("manual").run(spec)
+        let split = try DatasetMemo.shared.split(.fashionMNIST, dataDirectory: nil)
+        let root = SeededGenerator(seed: spec.seed)
+        var subsetGenerator = root.derived("subset")
+        let train = try split.train.balancedSubset(perClass: 20, generator: &subsetGenerator)
+        var probeGenerator = root.derived("probe")
+        let trainProbe = train.subset(positions: try train.balancedPositions(perClass: Array(repeating: 5, count: 10),
+                                                                             generator: &probeGenerator))
+        var initGenerator = root.derived("init")
+        let network = DenseNetwork<Float>(architecture: spec.architecture, generator: &initGenerator)
+        XCTAssertEqual(record.alignments[0].trainProbe,
+                       LayerAlignment.alignments(network: network, probeFeatures: trainProbe.features,
+                                                 probeLabels: trainProbe.labels, centring: .full))
+        var trainer = Trainer(network: network, optimizer: spec.optimizer, loss: spec.loss)
+        var order = Array(0..<200)
+        var shuffler = root.derived("batches").derived("epoch 0")
+        shuffler.shuffle(&order)
+        var lossSum = 0.0, correct = 0
+        for start in stride(from: 0, to: 200, by: 32) {
+            let rows = Array(order[start..<min(200, start + 32)])
+            let result = trainer.step(features: train.featureRows(rows), labels: rows.map { train.labels[$0] })
+            lossSum += result.meanLoss * Double(rows.count)
+            correct += result.correct
+        }
+        XCTAssertEqual(record.epochs[0].trainLoss, lossSum / 200)
+        XCTAssertEqual(record.epochs[0].trainAccuracy, Double(correct) / 200)
+        let test = trainer.evaluate(features: split.test.features, labels: split.test.labels)
+        XCTAssertEqual(record.epochs[0].testLoss, test.loss)
+        XCTAssertEqual(record.epochs[0].testAccuracy, test.accuracy)
+    }
+
+    func testInterruptedAndResumedRunsGiveTheSameRecord() throws {
+        let straight = try runner("straight").run(spec())
+        // Interrupt mid-epoch (step 10, epoch 2), at an epoch end (step 14), and twice in a row.
+        for stops in [[10], [14], [3, 17]] {
+            let name = "resumed-\(stops.map(String.init).joined(separator: "-"))"
+            for stop in stops {
+                var interrupted = runner(name)
+                interrupted.stopRequested = { $0.step == stop }
+                XCTAssertThrowsError(try interrupted.run(spec())) { error in
+                    XCTAssertEqual(error as? RunError, .interrupted(step: stop, checkpoint: interrupted.cache.checkpointURL(for: self.spec()).path))
+                }
+                XCTAssertTrue(FileManager.default.fileExists(atPath: interrupted.cache.checkpointURL(for: spec()).path))
+                XCTAssertNil(try interrupted.cache.record(for: spec()))
+            }
+            let resumed = try runner(name).run(spec())
+            XCTAssertEqual(try numbers(resumed), try numbers(straight), "resumed after steps \(stops)")
+        }
+        // A second process-independent run from scratch gives the same numbers too.
+        XCTAssertEqual(try numbers(try runner("again").run(spec())), try numbers(straight))
+    }
+
+    func testStepCapStopsMidEpochWithAFinalEvaluation() throws {
+        let record = try runner("steps").run(spec(stopping: .steps(10)))
+        XCTAssertEqual(record.stopReason, .stepCap)
+        XCTAssertEqual(record.totalSteps, 10)
+        XCTAssertEqual(record.epochs.map(\.batches), [7, 3])
+        XCTAssertEqual(record.epochs.last?.epoch, 2)
+        XCTAssertEqual(record.alignments.last?.step, 10)
+        XCTAssertEqual(record.alignments.last?.epoch ?? 0, 10.0 / 7.0, accuracy: 1e-12)
+        XCTAssertEqual(record.finalTest.loss, record.epochs[1].testLoss)
+    }
+
+    func testTrainLossThresholdAndEpochCap() throws {
+        let easy = try runner("easy").run(spec(stopping: .trainLossBelow(threshold: 100, maxEpochs: 5)))
+        XCTAssertEqual(easy.stopReason, .thresholdReached)
+        XCTAssertEqual(easy.epochs.count, 1)
+        let hard = try runner("hard").run(spec(stopping: .trainLossBelow(threshold: 1e-9, maxEpochs: 2)))
+        XCTAssertEqual(hard.stopReason, .epochCap)
+        XCTAssertEqual(hard.epochs.count, 2)
+        XCTAssertTrue(hard.epochs.allSatisfy { $0.trainLoss >= 1e-9 })
+    }
+
+    func testDivergenceStopsTheRun() throws {
+        var exploding = spec(stopping: .epochs(5))
+        exploding.optimizer = .sgd(learningRate: 1e3, momentum: 0.9, weightDecay: 0)
+        exploding.loss = .meanSquaredError  // unbounded gradients: the weights overflow to inf, the loss to NaN
+        exploding.alignment = .never
+        let record = try runner("diverged").run(exploding)
+        XCTAssertEqual(record.stopReason, .diverged)
+        XCTAssertLessThan(record.epochs.count, 5)
+        // The record with a NaN loss survives the cache round trip.
+        XCTAssertEqual(try runner("diverged").run(exploding).stopReason, .diverged)
+    }
+
+    func testSavedWeightsReproduceTheFinalTestEvaluation() throws {
+        var saving = spec(stopping: .epochs(1))
+        saving.saveFinalWeights = true
+        let runner = runner("weights")
+        let record = try runner.run(saving)
+        let file = try XCTUnwrap(record.finalWeightsFile)
+        let network = try DenseNetwork<Float>(serialized: Data(contentsOf: runner.cache.directory.appendingPathComponent(file)))
+        let split = try DatasetMemo.shared.split(.fashionMNIST, dataDirectory: nil)
+        let trainer = Trainer(network: network, optimizer: saving.optimizer, loss: saving.loss)
+        XCTAssertEqual(trainer.evaluate(features: split.test.features, labels: split.test.labels), record.finalTest)
+    }
+
+    func testLabelNoiseCorruptsExactlyTheFractionAndKeepsProbesBalanced() throws {
+        var noisy = spec()
+        noisy.labelNoiseFraction = 0.25
+        let data = try RunData(spec: noisy, split: try DatasetMemo.shared.split(.fashionMNIST, dataDirectory: nil))
+        XCTAssertEqual(data.train.corruptedPositions.count, 50)
+        let probe = try XCTUnwrap(data.trainProbe)
+        XCTAssertEqual(probe.count, 50)
+        XCTAssertEqual(Set(probe.originalLabels.map { label in probe.originalLabels.filter { $0 == label }.count }), [5])
+        XCTAssertEqual(try XCTUnwrap(data.testProbe).classCounts, Array(repeating: 5, count: 10))
+    }
+
+    func testDamagedCheckpointStopsTheRun() throws {
+        let runner = runner("damaged")
+        try AtomicFile.write(Data("garbage".utf8), to: runner.cache.checkpointURL(for: spec()))
+        XCTAssertThrowsError(try runner.run(spec())) { error in
+            guard case let FileError.corrupt(path, _) = error else { return XCTFail("got \(error)") }
+            XCTAssertEqual(path, runner.cache.checkpointURL(for: self.spec()).path)
+        }
+    }
+}
