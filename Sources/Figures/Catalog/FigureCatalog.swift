@@ -1,0 +1,73 @@
+import Core
+import Foundation
+
+/// One figure, table or check of the paper as `reproduce list` shows it.
+public struct CatalogEntry: Sendable {
+    /// Command-line id.
+    public let id: String
+    /// What it shows.
+    public let title: String
+    /// Where in the paper.
+    public let paperReference: String
+    /// Datasets it reads (the FFNN engine's loaders).
+    public let datasets: [DatasetName]
+    /// Needs beyond this project's engine (e.g. "VGG19"), if any.
+    public let requirement: String?
+    /// The implementation, or nil while not yet implemented.
+    public let spec: (any FigureSpec)?
+
+    /// Whether `reproduce <id>` runs it.
+    public var isImplemented: Bool { spec != nil }
+}
+
+/// Every figure and table of the paper, plus the theory checks, in paper order.
+public enum FigureCatalog {
+    /// All entries.
+    public static let entries: [CatalogEntry] = {
+        func planned(_ id: String, _ title: String, _ reference: String, _ datasets: [DatasetName], requirement: String? = nil) -> CatalogEntry {
+            CatalogEntry(id: id, title: title, paperReference: reference, datasets: datasets, requirement: requirement, spec: nil)
+        }
+        func implemented(_ spec: any FigureSpec) -> CatalogEntry {
+            CatalogEntry(id: spec.id, title: spec.title, paperReference: spec.paperReference, datasets: spec.datasets, requirement: nil, spec: spec)
+        }
+        return [
+            implemented(TheoryFigure()),
+            planned("thmA", "Theorem A identities: Ψ(x) = H(x)θ/(L−1) and the gradient step", "Appendix B.4", [.fashionMNIST]),
+            planned("fig1", "Alignment hierarchy of depth-20 FFNNs", "Figure 1", [.fashionMNIST, .cifar10]),
+            planned("fig2", "Alignment hierarchy during training, depth 10, width 256", "Figure 2, Section 2.3", [.mnist, .cifar10]),
+            planned("fig3", "Layer of peak alignment against depth: l* ∝ L^{3/5}", "Figure 3, Section 3.4", [.fashionMNIST, .mnist, .cifar10]),
+            planned("fig4", "Alignment hierarchy against batch size and learning rate", "Figure 4, Section 4", [.fashionMNIST, .cifar10], requirement: "ResNet18 and VGG19 for panels (b, c)"),
+            planned("fig5", "Output-Hessian mechanism: update correlation and eigenvector energy", "Figure 5, Appendix B.4", [.fashionMNIST, .cifar10]),
+            planned("fig6", "Approximation 1: −corr(Ỹ, w_t) ≈ 1 early in training", "Figure 6, Appendix B.5", [.fashionMNIST, .cifar10]),
+            planned("fig7", "Alignment hierarchy on KMNIST and Fashion-MNIST", "Figure 7, Appendix E", [.kmnist, .fashionMNIST]),
+            planned("fig8", "Learning rate and batch size move the intercept of log l*", "Figure 8, Appendix E", [.fashionMNIST]),
+            planned("fig9", "Alignment during training at three learning rates, Fashion-MNIST", "Figure 9, Appendix E", [.fashionMNIST]),
+            planned("fig10", "Alignment during training at three learning rates, CIFAR-10", "Figure 10, Appendix E", [.cifar10]),
+            planned("fig11", "VGG19 on CIFAR-100 at three learning rates", "Figure 11, Appendix E", [.cifar100], requirement: "VGG19"),
+            planned("fig12", "VGG19 on CIFAR-10, SGD, three learning rates", "Figure 12, Appendix E", [.cifar10], requirement: "VGG19"),
+            planned("fig13", "VGG19 on CIFAR-10, Adam, three learning rates", "Figure 13, Appendix E", [.cifar10], requirement: "VGG19"),
+            planned("fig14", "VGG19 on CIFAR-10, four batch sizes", "Figure 14, Appendix E", [.cifar10], requirement: "VGG19"),
+            planned("fig15", "ResNet18 on CIFAR-10, four learning rates", "Figure 15, Appendix E", [.cifar10], requirement: "ResNet18"),
+            planned("fig16", "Layer-wise feature maximisation (LFM) on MNIST", "Figure 16, Appendix F", [.mnist]),
+            planned("fig17", "Layer-wise feature maximisation (LFM) on CIFAR-10", "Figure 17, Appendix F", [.cifar10]),
+            planned("fig18", "Frozen networks (NNGP limit) on MNIST", "Figure 18, Appendix F", [.mnist]),
+            planned("fig19", "Top eigenvalues of CΨ_l^TΨ_lC with and without random labels", "Figure 19, Appendix G", [.cifar10], requirement: "VGG19"),
+            planned("fig20", "CKA, stable rank and label correlation after training", "Figure 20, Appendix G", [.cifar10], requirement: "VGG19"),
+            planned("fig21", "Stable rank of the NTK and of the Fisher information", "Figure 21, Appendix G.4", [.cifar10], requirement: "VGG19"),
+            planned("fig22", "Ranks of the Fisher information against test accuracy", "Figure 22, Appendix G.4", [.cifar10], requirement: "VGG19"),
+            planned("fig23", "Correlation of the Fisher information against test accuracy", "Figure 23, Appendix G.5", [.cifar10], requirement: "VGG19"),
+            planned("table1", "CIFAR-10 FFNN protocol and test accuracy per depth", "Table 1, Appendix E", [.cifar10]),
+            planned("table2", "Fashion-MNIST FFNN protocol and test accuracy per depth", "Table 2, Appendix E", [.fashionMNIST]),
+            planned("table3", "MNIST FFNN protocol and test accuracy per depth", "Table 3, Appendix E", [.mnist]),
+            planned("table4", "Frozen networks: best accuracy against width", "Table 4, Appendix F", [.mnist]),
+        ]
+    }()
+
+    /// The entry with this id (case-insensitive), if any.
+    public static func entry(_ id: String) -> CatalogEntry? {
+        entries.first { $0.id.lowercased() == id.lowercased() }
+    }
+
+    /// The implemented figures.
+    public static var implemented: [CatalogEntry] { entries.filter(\.isImplemented) }
+}

@@ -1,0 +1,46 @@
+import Core
+import Foundation
+
+/// What a figure needs to know about the invocation.
+public struct FigureContext: Sendable {
+    /// quick (CI-sized) or full (the paper's protocol).
+    public var profile: Profile
+    /// Base seed; each figure derives its own streams from it.
+    public var seed: UInt64
+    /// Where PNG/PDF files go.
+    public var outputDirectory: URL
+    /// Where run records and checkpoints are cached.
+    public var cacheDirectory: URL
+    /// Where MNIST, KMNIST and CIFAR are looked for (Fashion-MNIST also in /usr/share/datasets).
+    public var dataDirectory: URL?
+    /// How many runs may execute at once.
+    public var jobs: Int
+    /// Writes a line of progress for the user (stderr).
+    public var log: @Sendable (String) -> Void
+
+    public init(profile: Profile, seed: UInt64, outputDirectory: URL, cacheDirectory: URL,
+                dataDirectory: URL?, jobs: Int, log: @escaping @Sendable (String) -> Void) {
+        self.profile = profile
+        self.seed = seed
+        self.outputDirectory = outputDirectory
+        self.cacheDirectory = cacheDirectory
+        self.dataDirectory = dataDirectory
+        self.jobs = jobs
+        self.log = log
+    }
+}
+
+/// One paper figure or table: which work it needs, which panels it draws and
+/// which claims it measures. Reading one should feel like reading the caption.
+public protocol FigureSpec: Sendable {
+    /// The id used on the command line, e.g. "theory" or "fig3".
+    var id: String { get }
+    /// A one-line title.
+    var title: String { get }
+    /// Where in the paper.
+    var paperReference: String { get }
+    /// Datasets it reads (empty for pure theory).
+    var datasets: [DatasetName] { get }
+    /// Produces the figure files and the measurements for its claims.
+    func produce(in context: FigureContext) throws -> FigureResult
+}
