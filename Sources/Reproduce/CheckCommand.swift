@@ -1,0 +1,80 @@
+import ArgumentParser
+import Core
+import Figures
+import Foundation
+
+/// `reproduce check`: the claims table and the regression gate.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Print the claims table from stored results and act as the regression gate.",
+        discussion: """
+            Reads results.json in the output directory (and full/results.json when present) and
+            paper-targets.json; recomputes nothing. Exits 0 only when every regression band held
+            and every paper claim that ran is REPRODUCED or a documented known deviation. Claims
+            that could not run are listed as 'not run' and never count as passed; the gate fails
+            when nothing at all was measured.
+            """
+    )
+
+    @OptionGroup var options: ResultsOptions
+
+    func run() throws {
+        do {
+            let targets = try TargetsFile.load(from: options.targetsURL)
+            let writer = ReportWriter(directory: options.outputDirectory, targets: targets)
+            let (main, full) = try writer.loadResults()
+            guard main != nil || full != nil else {
+                throw FileError.unreadable(
+                    path: options.outputDirectory.appendingPathComponent("results.json").path,
+                    reason: "no stored results; run 'reproduce all --quick' (or a figure id) first")
+            }
+            var claims = ClaimEvaluator.evaluate(targets: targets, results: main?.figures ?? [])
+            if let full {
+                claims += ClaimEvaluator.evaluate(targets: targets, results: full.figures)
+                    .filter { claim in full.figures.contains { $0.id == claim.claim.figure } }
+            }
+            print(ClaimTable.render(claims))
+            let measured = claims.filter { $0.measured != nil }.count
+            let failing = claims.filter { $0.verdict.failsGate }
+            if measured == 0 {
+                print("\ngate: FAIL — no claim was measured")
+                throw ExitCode(1)
+            }
+            if failing.isEmpty {
+                print("\ngate: PASS — \(measured) measured claims; every band held and every paper claim reproduced or documented")
+            } else {
+                print("\ngate: FAIL — " + failing.map { "\($0.claim.id) (\($0.verdict.rawValue))" }.joined(separator: ", "))
+                throw ExitCode(1)
+            }
+        } catch {
+            throw Failure.exit(for: error)
+        }
+    }
+}
+
+/// `reproduce report`: rebuilds the report without recomputing.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Rebuild report.md and report.html from stored results, without recomputing."
+    )
+
+    @OptionGroup var options: ResultsOptions
+
+    func run() throws {
+        do {
+            let targets = try TargetsFile.load(from: options.targetsURL)
+            let writer = ReportWriter(directory: options.outputDirectory, targets: targets)
+            let (main, full) = try writer.loadResults()
+            guard main != nil || full != nil else {
+                throw FileError.unreadable(
+                    path: options.outputDirectory.appendingPathComponent("results.json").path,
+                    reason: "no stored results to report; run 'reproduce all --quick' first")
+            }
+            for url in try writer.write() { print(url.relativePathFromCurrentDirectory) }
+        } catch {
+            throw Failure.exit(for: error)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import Figures
+
+/// Renders claims as a fixed-width table for the terminal.
+enum ClaimTable {
+    static func render(_ claims: [ClaimResult]) -> String {
+        let header = ["claim", "profile", "kind", "measured", "accepted", "verdict"]
+        let rows = claims.map { c in
+            [c.claim.id, c.profile.rawValue, c.claim.kind == .paper ? "paper" : "band",
+             c.measured.map(NumberText.format) ?? "—", c.claim.acceptedRangeText, c.verdict.rawValue]
+        }
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        var out = [line(header), line(widths.map { String(repeating: "─", count: $0) })]
+        out += rows.map(line)
+        for claim in claims where claim.verdict == .notRun || claim.verdict.failsGate || claim.verdict == .knownDeviation {
+            out.append("  \(claim.claim.id): \(claim.detail)")
+        }
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Core
+import Figures
+import Foundation
+
+extension Profile: EnumerableFlag {
+    public static func help(for value: Profile) -> ArgumentHelp? {
+        switch value {
+        case .quick: return "CI-sized protocol: minutes on 2 cores (default)."
+        case .full: return "The paper's protocol: hours; resumable and cached."
+        }
+    }
+}
+
+/// Options shared by the commands that produce figures.
+struct RunOptions: ParsableArguments {
+    @Flag(help: "How much work to do.")
+    var profile: Profile = .quick
+
+    @Option(name: .long, help: ArgumentHelp("Output directory for figures, results.json and the report.", discussion: "Default: figures/ with --quick, figures/full/ with --full.", valueName: "dir"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Cache directory for run records and checkpoints.", valueName: "dir"))
+    var cache: String = ".cache/reproduce"
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Directory with MNIST, KMNIST, CIFAR-10/100 in their standard formats (Fashion-MNIST is also found in /usr/share/datasets/fashion-mnist).", valueName: "dir"))
+    var dataDir: String?
+
+    @Option(name: .long, help: "Base seed; every run derives its own streams from it.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: ArgumentHelp("Runs to execute at once (each uses one BLAS thread).", valueName: "n"))
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: ArgumentHelp("The claims and tolerances file.", valueName: "file"))
+    var targets: String = "paper-targets.json"
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs).") }
+        if let dataDir, !FileManager.default.fileExists(atPath: dataDir) {
+            throw ValidationError("--data-dir '\(dataDir)' does not exist.")
+        }
+    }
+
+    var outputDirectory: URL {
+        URL(fileURLWithPath: out ?? (profile == .quick ? "figures" : "figures/full"), isDirectory: true).standardizedFileURL
+    }
+
+    var cacheDirectory: URL { URL(fileURLWithPath: cache, isDirectory: true).standardizedFileURL }
+    var dataDirectory: URL? { dataDir.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL } }
+    var targetsURL: URL { URL(fileURLWithPath: targets).standardizedFileURL }
+}
+
+/// Options of the commands that read stored results.
+struct ResultsOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Directory holding results.json (and full/results.json).", valueName: "dir"))
+    var out: String = "figures"
+
+    @Option(name: .long, help: ArgumentHelp("The claims and tolerances file.", valueName: "file"))
+    var targets: String = "paper-targets.json"
+
+    var outputDirectory: URL { URL(fileURLWithPath: out, isDirectory: true).standardizedFileURL }
+    var targetsURL: URL { URL(fileURLWithPath: targets).standardizedFileURL }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Maps the project's typed errors to one sentence on stderr and an exit code.
+enum Failure {
+    static func exit(for error: Error) -> ExitCode {
+        if error is ExitCode { return error as! ExitCode }
+        let message = "\(error)"
+        printError("error: " + message)
+        switch error {
+        case let file as FileError:
+            switch file {
+            case .unwritableDirectory, .writeFailed: return ExitCode(73)
+            case .unreadable: return ExitCode(66)
+            case .corrupt: return ExitCode(65)
+            }
+        case let dataset as DatasetError:
+            switch dataset {
+            case .fileNotFound: return ExitCode(66)
+            case .classTooSmall, .invalidRequest: return ExitCode(64)
+            default: return ExitCode(65)
+            }
+        case is UsageError:
+            return ExitCode(64)
+        default:
+            return ExitCode(70)
+        }
+    }
+}
+
+/// A usage problem found after parsing (e.g. an unknown figure id).
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Core
+import Figures
+import Foundation
+
+/// `reproduce <id>...`: produces figures, stores results, rewrites the report.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Produce figures by id (the default command: 'reproduce theory' is 'reproduce run theory').",
+        discussion: """
+            Ids are those of 'reproduce list' (theory, fig1 … fig23, table1 … table4, thmA), or 'all'
+            for every implemented figure. Each figure writes <id>.png and <id>.pdf, merges its
+            measurements into results.json, and the report is rebuilt at the end.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Figure ids, or 'all'.", valueName: "id"))
+    var ids: [String] = []
+
+    @OptionGroup var options: RunOptions
+
+    func validate() throws {
+        guard !ids.isEmpty else {
+            throw ValidationError("name at least one figure id (e.g. 'reproduce theory'), or 'all'; 'reproduce list' shows the ids.")
+        }
+        for id in ids where id.lowercased() != "all" {
+            guard let entry = FigureCatalog.entry(id) else {
+                throw ValidationError("unknown figure id '\(id)'; 'reproduce list' shows the ids.")
+            }
+            guard entry.isImplemented else {
+                throw ValidationError("'\(entry.id)' (\(entry.title)) is not implemented yet; 'reproduce list' shows what is.")
+            }
+        }
+    }
+
+    func run() throws {
+        do {
+            try produce()
+        } catch {
+            throw Failure.exit(for: error)
+        }
+    }
+
+    private func produce() throws {
+        let entries: [CatalogEntry]
+        if ids.contains(where: { $0.lowercased() == "all" }) {
+            entries = FigureCatalog.implemented
+        } else {
+            var seen = Set<String>()
+            entries = ids.compactMap(FigureCatalog.entry).filter { seen.insert($0.id).inserted }
+        }
+        let targets = try TargetsFile.load(from: options.targetsURL)
+        let output = options.outputDirectory
+        try AtomicFile.ensureWritableDirectory(output)
+        try AtomicFile.ensureWritableDirectory(options.cacheDirectory)
+        let resultsURL = output.appendingPathComponent("results.json")
+        var results = try ResultsFile.load(from: resultsURL) ?? ResultsFile()
+
+        let context = FigureContext(
+            profile: options.profile, seed: options.seed, outputDirectory: output,
+            cacheDirectory: options.cacheDirectory, dataDirectory: options.dataDirectory,
+            jobs: options.jobs, log: { printError($0) })
+        var produced: [FigureResult] = []
+        for entry in entries {
+            guard let spec = entry.spec else { continue }
+            let started = Date()
+            printError("[\(spec.id)] \(spec.title) (--\(options.profile.rawValue))")
+            let result = try spec.produce(in: context)
+            results.merge(result)
+            try results.write(to: resultsURL)  // after each figure, so finished work is never lost
+            produced.append(result)
+            printError("[\(spec.id)] done in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(result.images.map { output.appendingPathComponent($0).relativePathFromCurrentDirectory }.joined(separator: ", "))")
+        }
+        let reports = try ReportWriter(directory: output, targets: targets).write()
+        let claims = ClaimEvaluator.evaluate(targets: targets, results: produced)
+            .filter { claim in produced.contains { $0.id == claim.claim.figure } }
+        print(ClaimTable.render(claims))
+        print("results: \(resultsURL.relativePathFromCurrentDirectory)")
+        print("report:  \(reports.map(\.relativePathFromCurrentDirectory).joined(separator: ", "))")
+    }
+}
+
+extension URL {
+    /// The path relative to the current directory when inside it, else absolute.
+    var relativePathFromCurrentDirectory: String {
+        let current = FileManager.default.currentDirectoryPath
+        let path = standardizedFileURL.path
+        return path.hasPrefix(current + "/") ? String(path.dropFirst(current.count + 1)) : path
+    }
+}
