@@ -42,7 +42,6 @@ struct Reproduce: ParsableCommand {
             ListCommand.self,
             CheckCommand.self,
             ReportCommand.self,
-            BenchCommand.self,
             TrainCommand.self,
             BenchCommand.self,
         ],
