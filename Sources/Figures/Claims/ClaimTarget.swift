@@ -64,13 +64,16 @@ public struct ClaimTarget: Codable, Equatable, Sendable {
     /// The comparison in force.
     public var effectiveComparison: Comparison { comparison ?? .within }
 
-    /// Whether `value` satisfies the claim.
+    /// Whether `value` satisfies the claim. Bounds are inclusive; the only
+    /// slack is 10⁻¹² relative, so that a value written at the bound (e.g.
+    /// 1.1 for 1 ± 0.1) is not rejected by binary rounding.
     public func accepts(_ value: Double) -> Bool {
         guard value.isFinite else { return false }
+        let rounding = 1e-12 * max(1, abs(target), abs(tolerance))
         switch effectiveComparison {
-        case .within: return abs(value - target) <= tolerance
-        case .atLeast: return value >= target - tolerance
-        case .atMost: return value <= target + tolerance
+        case .within: return abs(value - target) <= tolerance + rounding
+        case .atLeast: return value >= target - tolerance - rounding
+        case .atMost: return value <= target + tolerance + rounding
         }
     }
 

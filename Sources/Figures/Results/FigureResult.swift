@@ -2,7 +2,7 @@ import Core
 import Foundation
 
 /// One measured value for a claim, or the reason it could not be measured.
-public struct Measurement: Codable, Equatable, Sendable {
+public struct ClaimMeasurement: Codable, Equatable, Sendable {
     /// The claim id in `paper-targets.json`.
     public var claimId: String
     /// The measured value; nil when the measurement could not run.
@@ -66,7 +66,7 @@ public struct FigureResult: Codable, Equatable, Sendable {
     /// Approximations and choices the reader must know about.
     public var notes: [String]
     /// Measured values for the figure's claims.
-    public var measurements: [Measurement]
+    public var measurements: [ClaimMeasurement]
     /// Provenance.
     public var provenance: Provenance
 

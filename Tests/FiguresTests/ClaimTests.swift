@@ -1,0 +1,170 @@
+import Core
+import XCTest
+@testable import Figures
+
+final class ClaimTests: XCTestCase {
+    private func claim(_ id: String = "c", kind: ClaimKind = .paper, target: Double = 1, tolerance: Double = 0.1,
+                       comparison: Comparison? = nil, profiles: [Profile]? = nil, known: KnownDeviation? = nil) -> ClaimTarget {
+        ClaimTarget(id: id, figure: "theory", kind: kind, measures: "m", paperStatement: nil, paperValue: target,
+                    target: target, tolerance: tolerance, comparison: comparison, profiles: profiles, source: "s",
+                    justification: "j", knownDeviation: known)
+    }
+
+    private func result(_ measurements: [ClaimMeasurement], profile: Profile = .quick) -> FigureResult {
+        FigureResult(id: "theory", title: "t", paperReference: "r", profile: profile, caption: "c", images: [],
+                     protocolSettings: [], notes: [], measurements: measurements,
+                     provenance: Provenance(gitCommit: "x", configurationHashes: [], seed: 1, wallSeconds: 0, machine: "m", blasKernel: "k", date: "d"))
+    }
+
+    func testComparisons() {
+        XCTAssertTrue(claim().accepts(1.1))
+        XCTAssertFalse(claim().accepts(1.11))
+        XCTAssertFalse(claim().accepts(.nan))
+        XCTAssertTrue(claim(comparison: .atLeast).accepts(0.9))
+        XCTAssertFalse(claim(comparison: .atLeast).accepts(0.89))
+        XCTAssertTrue(claim(comparison: .atLeast).accepts(100))
+        XCTAssertTrue(claim(comparison: .atMost).accepts(-100))
+        XCTAssertFalse(claim(comparison: .atMost).accepts(1.2))
+        XCTAssertEqual(claim(comparison: .atMost).acceptedRangeText, "≤ 1.1")
+    }
+
+    func testVerdicts() {
+        let targets = TargetsFile(schemaVersion: 1, policy: nil, claims: [
+            claim("pass"), claim("fail"), claim("known", known: KnownDeviation(evidence: "docs/x.md", note: "n")),
+            claim("band", kind: .regression), claim("left", kind: .regression), claim("missing"), claim("nodata"),
+            claim("fullOnly", profiles: [.full]),
+        ])
+        let measurements = [
+            ClaimMeasurement(claimId: "pass", value: 1.05, detail: ""), ClaimMeasurement(claimId: "fail", value: 2, detail: ""),
+            ClaimMeasurement(claimId: "known", value: 2, detail: ""), ClaimMeasurement(claimId: "band", value: 1, detail: ""),
+            ClaimMeasurement(claimId: "left", value: 0, detail: ""), ClaimMeasurement(claimId: "nodata", notRunBecause: "CIFAR-10 missing"),
+            ClaimMeasurement(claimId: "fullOnly", value: 1, detail: ""),
+        ]
+        let evaluated = ClaimEvaluator.evaluate(targets: targets, results: [result(measurements)])
+        let verdicts = Dictionary(uniqueKeysWithValues: evaluated.map { ($0.claim.id, $0.verdict) })
+        XCTAssertEqual(verdicts["pass"], .reproduced)
+        XCTAssertEqual(verdicts["fail"], .notReproduced)
+        XCTAssertEqual(verdicts["known"], .knownDeviation)
+        XCTAssertEqual(verdicts["band"], .held)
+        XCTAssertEqual(verdicts["left"], .left)
+        XCTAssertEqual(verdicts["missing"], .notRun)
+        XCTAssertEqual(verdicts["nodata"], .notRun)
+        XCTAssertEqual(verdicts["fullOnly"], .notApplicable)
+        XCTAssertEqual(evaluated.first { $0.claim.id == "nodata" }?.detail, "CIFAR-10 missing")
+        XCTAssertFalse(ClaimEvaluator.gatePasses(evaluated))
+        XCTAssertTrue(ClaimEvaluator.gatePasses(evaluated.filter { !["fail", "left"].contains($0.claim.id) }))
+    }
+
+    func testFigureNotRunIsNotRun() {
+        let targets = TargetsFile(schemaVersion: 1, policy: nil, claims: [claim()])
+        let evaluated = ClaimEvaluator.evaluate(targets: targets, results: [])
+        XCTAssertEqual(evaluated.map(\.verdict), [.notRun])
+        XCTAssertTrue(ClaimEvaluator.gatePasses(evaluated), "not run never fails by itself; the CLI fails when nothing was measured")
+    }
+
+    func testTargetsValidation() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("targets-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func load(_ file: TargetsFile) throws -> TargetsFile {
+            let url = directory.appendingPathComponent("t.json")
+            try JSONEncoder().encode(file).write(to: url)
+            return try TargetsFile.load(from: url)
+        }
+        XCTAssertNoThrow(try load(TargetsFile(schemaVersion: 1, policy: nil, claims: [claim("a"), claim("b")])))
+        XCTAssertThrowsError(try load(TargetsFile(schemaVersion: 1, policy: nil, claims: [claim("a"), claim("a")]))) {
+            XCTAssertTrue("\($0)".contains("appears twice"))
+        }
+        XCTAssertThrowsError(try load(TargetsFile(schemaVersion: 1, policy: nil, claims: [claim(tolerance: -1)])))
+        XCTAssertThrowsError(try load(TargetsFile(schemaVersion: 1, policy: nil, claims: [
+            claim(kind: .regression, known: KnownDeviation(evidence: "e", note: "n"))])))
+        XCTAssertThrowsError(try load(TargetsFile(schemaVersion: 1, policy: nil, claims: [
+            claim(known: KnownDeviation(evidence: " ", note: "n"))])))
+        XCTAssertThrowsError(try load(TargetsFile(schemaVersion: 2, policy: nil, claims: [])))
+        let url = directory.appendingPathComponent("broken.json")
+        try Data(#"{"schemaVersion": 1, "claims": [{"id": "x"}]}"#.utf8).write(to: url)
+        XCTAssertThrowsError(try TargetsFile.load(from: url)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("broken.json") && text.contains("missing field"), text)
+        }
+    }
+
+    func testTheRepositoryTargetsFileIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try TargetsFile.load(from: root.appendingPathComponent("paper-targets.json"))
+        XCTAssertFalse(file.claims.isEmpty)
+        for claim in file.claims {
+            XCTAssertNotNil(FigureCatalog.entry(claim.figure), "claim \(claim.id) names an unknown figure \(claim.figure)")
+            XCTAssertFalse(claim.source.isEmpty)
+            XCTAssertFalse(claim.justification.isEmpty)
+        }
+    }
+}
+
+final class ResultsAndReportTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("results-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func sample(_ id: String, value: Double, profile: Profile = .quick) -> FigureResult {
+        FigureResult(id: id, title: "Title \(id)", paperReference: "Section 9", profile: profile, caption: "A caption.",
+                     images: ["\(id).png", "\(id).pdf"], protocolSettings: [.init("depth", "10")], notes: ["an approximation"],
+                     measurements: [ClaimMeasurement(claimId: "\(id).claim", value: value, detail: "how")],
+                     provenance: Provenance(gitCommit: "abc", configurationHashes: ["00ff"], seed: 3, wallSeconds: 1.5, machine: "m", blasKernel: "Zen", date: "today"))
+    }
+
+    func testMergeReplacesSameFigureAndProfile() throws {
+        var file = ResultsFile()
+        file.merge(sample("fig10", value: 1))
+        file.merge(sample("fig2", value: 1))
+        file.merge(sample("fig2", value: 2))
+        file.merge(sample("fig2", value: 3, profile: .full))
+        XCTAssertEqual(file.figures.map(\.id), ["fig2", "fig2", "fig10"])
+        XCTAssertEqual(file.figures.first { $0.id == "fig2" && $0.profile == .quick }?.measurements.first?.value, 2)
+        let url = directory.appendingPathComponent("results.json")
+        try file.write(to: url)
+        XCTAssertEqual(try ResultsFile.load(from: url)?.figures.count, 3)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["results.json"], "no temporary files left")
+    }
+
+    func testCorruptResultsNameTheFile() throws {
+        let url = directory.appendingPathComponent("results.json")
+        try Data("{\"schemaVersion\": 1, \"figures\": [".utf8).write(to: url)
+        XCTAssertThrowsError(try ResultsFile.load(from: url)) { error in
+            guard case FileError.corrupt(let path, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, url.path)
+        }
+        XCTAssertNil(try ResultsFile.load(from: directory.appendingPathComponent("absent.json")))
+    }
+
+    func testReportListsClaimsImagesAndProvenance() throws {
+        var file = ResultsFile()
+        file.merge(sample("theory", value: 0.61))
+        try file.write(to: directory.appendingPathComponent("results.json"))
+        // A tiny valid PNG so the HTML can embed it.
+        let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        try png.write(to: directory.appendingPathComponent("theory.png"))
+        let targets = TargetsFile(schemaVersion: 1, policy: nil, claims: [
+            ClaimTarget(id: "theory.claim", figure: "theory", kind: .paper, measures: "slope", paperStatement: "3/5",
+                        paperValue: 0.6, target: 0.6, tolerance: 0.05, comparison: nil, profiles: nil, source: "Corollary 1",
+                        justification: "why", knownDeviation: nil),
+        ])
+        let urls = try ReportWriter(directory: directory, targets: targets).write()
+        let markdown = try String(contentsOf: urls[0], encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| theory.claim | theory | quick | paper | 3/5 | 0.61 | 0.6 ± 0.05 | REPRODUCED |"), markdown)
+        XCTAssertTrue(markdown.contains("![Title theory](theory.png)"))
+        XCTAssertTrue(markdown.contains("commit `abc`"))
+        XCTAssertTrue(markdown.contains("an approximation"))
+        XCTAssertTrue(markdown.contains("not implemented yet"), "figures not run are listed")
+        let html = try String(contentsOf: urls[1], encoding: .utf8)
+        XCTAssertTrue(html.contains("data:image/png;base64,iVBORw0KGgo"))
+        XCTAssertTrue(html.contains("<td class=\"pass\">REPRODUCED</td>"))
+    }
+}
