@@ -30,6 +30,14 @@ public struct FigureContext: Sendable {
     }
 }
 
+extension FigureContext {
+    /// Runs the trainings a figure needs (cached, resumable, `jobs` at once),
+    /// returning each record or the error that prevented it, in the order given.
+    public func run(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
+        RunScheduler(cacheDirectory: cacheDirectory, dataDirectory: dataDirectory, jobs: jobs).run(specs)
+    }
+}
+
 /// One paper figure or table: which work it needs, which panels it draws and
 /// which claims it measures. Reading one should feel like reading the caption.
 public protocol FigureSpec: Sendable {

@@ -1,0 +1,124 @@
+import Core
+import Foundation
+
+/// Executes the runs a figure needs, up to `jobs` at once (each run uses one
+/// BLAS thread, so results do not depend on `jobs`), with one shared progress
+/// line that counts finished runs. Records come from the cache when complete;
+/// an interrupted run resumes from its checkpoint the next time.
+///
+/// Ctrl-C (SIGINT) asks every running training to write a checkpoint and stop;
+/// the figure then fails with ``RunError/interrupted(step:checkpoint:)`` and the
+/// same command resumes where it stopped.
+public struct RunScheduler: Sendable {
+    /// Cache directory for records and checkpoints.
+    public let cacheDirectory: URL
+    /// `--data-dir`.
+    public let dataDirectory: URL?
+    /// Concurrent runs.
+    public let jobs: Int
+    /// Whether to draw progress on standard error.
+    public let showsProgress: Bool
+
+    public init(cacheDirectory: URL, dataDirectory: URL?, jobs: Int, showsProgress: Bool = true) {
+        self.cacheDirectory = cacheDirectory
+        self.dataDirectory = dataDirectory
+        self.jobs = max(1, jobs)
+        self.showsProgress = showsProgress
+    }
+
+    /// Runs every spec (duplicates once) and returns, in the order given, each
+    /// record or the error that prevented it (e.g. a missing dataset).
+    public func run(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
+        InterruptFlag.install()
+        let unique = Array(Dictionary(specs.map { ($0.configurationHash, $0) }, uniquingKeysWith: { a, _ in a }).values)
+            .sorted { $0.configurationHash < $1.configurationHash }
+        let sink = showsProgress ? SchedulerProgress(total: unique.count) : nil
+        let results = ResultBox(count: unique.count)
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = jobs
+        for (index, spec) in unique.enumerated() {
+            queue.addOperation {
+                var runner = Runner(cache: RunCache(directory: cacheDirectory), dataDirectory: dataDirectory, progress: sink)
+                runner.stopRequested = { _ in InterruptFlag.isSet }
+                let outcome: Result<RunRecord, Error> = Result { try runner.run(spec) }
+                results.set(index, outcome)
+                sink?.finishedOne()
+            }
+        }
+        queue.waitUntilAllOperationsAreFinished()
+        let byHash = Dictionary(uniqueKeysWithValues: zip(unique.map(\.configurationHash), results.values))
+        return specs.map { byHash[$0.configurationHash]! }
+    }
+}
+
+/// Thread-safe storage of the outcomes.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Result<RunRecord, Error>?]
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: Result<RunRecord, Error>) {
+        lock.lock(); storage[index] = value; lock.unlock()
+    }
+    var values: [Result<RunRecord, Error>] {
+        lock.lock(); defer { lock.unlock() }
+        return storage.map { $0 ?? .failure(RunSchedulerError.notExecuted) }
+    }
+}
+
+/// A run that the scheduler never started (cannot normally happen).
+public enum RunSchedulerError: Error, CustomStringConvertible {
+    case notExecuted
+    public var description: String { "the run was not executed" }
+}
+
+/// One progress line for many runs: "[runs 3/12] <the latest run's status>".
+private final class SchedulerProgress: ProgressSink, @unchecked Sendable {
+    private let bar: TerminalProgressBar
+    private let lock = NSLock()
+    private let total: Int
+    private var finished = 0
+
+    init(total: Int) {
+        self.total = total
+        bar = TerminalProgressBar()
+    }
+
+    func finishedOne() {
+        lock.lock(); finished += 1; lock.unlock()
+    }
+
+    func update(_ progress: RunProgress) {
+        lock.lock()
+        let done = finished
+        lock.unlock()
+        var labelled = progress
+        if total > 1 { labelled.label = "[runs \(done)/\(total)] " + progress.label }
+        bar.update(labelled)
+    }
+}
+
+/// Set by SIGINT so that trainings checkpoint and stop.
+enum InterruptFlag {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var flag = false
+    nonisolated(unsafe) private static var source: DispatchSourceSignal?
+
+    static var isSet: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return flag
+    }
+
+    static func install() {
+        lock.lock(); defer { lock.unlock() }
+        guard source == nil else { return }
+        signal(SIGINT, SIG_IGN)
+        let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        signalSource.setEventHandler {
+            if InterruptFlag.isSet { exit(130) }  // a second Ctrl-C stops at once
+            lock.lock(); flag = true; lock.unlock()
+            FileHandle.standardError.write(Data("\ninterrupted: writing checkpoints (Ctrl-C again to quit at once)\n".utf8))
+        }
+        signalSource.resume()
+        source = signalSource
+    }
+}
