@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 
 /// What ``LayerAlignment`` measures for one layer's tangent kernel K_l on a probe set.
@@ -63,9 +64,13 @@ public enum LayerAlignment {
 
         var forward = [Scalar](repeating: 0, count: n * n)
         var block = [Scalar](repeating: 0, count: blockSamples * k * m)
+        // R (m × k), the mirror half of R stored by output (k × m, contiguous in the column), K Ỹ,
+        // and one row of K_l with its factors F_l(x, ·) + [bias], all in Double.
         var rowSums = [Double](repeating: 0, count: m * k)
+        var columnSums = [Double](repeating: 0, count: k * m)
         var kernelTimesTargets = [Double](repeating: 0, count: m)
-        var values = [Double](repeating: 0, count: m)
+        var rowValues = [Double](repeating: 0, count: m)
+        var rowFactors = [Double](repeating: 0, count: m)
         var results = [LayerKernelStatistics](repeating: LayerKernelStatistics(layer: 0, alignment: 0, targetProjection: 0,
                                                                                centredFrobeniusNorm: 0, trace: 0),
                                               count: architecture.depth)
@@ -80,61 +85,67 @@ public enum LayerAlignment {
                             b: previous, ldb: fanIn, beta: 0, c: f.baseAddress!, ldc: n)
             }
             rowSums.withUnsafeMutableBufferPointer { rowSumsBuffer in
-                kernelTimesTargets.withUnsafeMutableBufferPointer { ktyBuffer in
-                    values.withUnsafeMutableBufferPointer { valuesBuffer in
-                        forward.withUnsafeBufferPointer { fBuffer in
-                            block.withUnsafeMutableBufferPointer { blockBuffer in
-                                targets.withUnsafeBufferPointer { yBuffer in
-                                    let rSums = rowSumsBuffer.baseAddress!
-                                    let kty = ktyBuffer.baseAddress!
-                                    let v = valuesBuffer.baseAddress!
-                                    let y = yBuffer.baseAddress!
-                                    rSums.update(repeating: 0, count: m * k)
-                                    kty.update(repeating: 0, count: m)
-                                    for x0 in stride(from: 0, to: n, by: blockSamples) {
-                                        let x1 = min(n, x0 + blockSamples)
-                                        let r0 = x0 * k, r1 = x1 * k
-                                        // Rows r0..<r1 of B_l, columns 0..<r1 (on and below the diagonal block).
-                                        Scalar.gemm(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: fanOut,
-                                                    alpha: 1, a: gradients + r0 * fanOut, lda: fanOut,
-                                                    b: gradients, ldb: fanOut, beta: 0, c: blockBuffer.baseAddress!, ldc: r1)
-                                        for r in r0..<r1 {
-                                            let x = r / k, i = r % k
-                                            let b = blockBuffer.baseAddress! + (r - r0) * r1
-                                            let fRow = fBuffer.baseAddress! + x * n
-                                            for xp in 0..<x1 {
-                                                let factor = Double(fRow[xp]) + bias
-                                                for j in 0..<k { v[xp * k + j] = factor * Double(b[xp * k + j]) }
-                                            }
-                                            let yr = y[r]
-                                            let rowSum = rSums + r * k
-                                            var lower = 0.0, diagonalBlock = 0.0, projection = 0.0
-                                            // Strictly below the diagonal block: each entry stands for itself and its mirror.
-                                            for s in 0..<r0 {
-                                                let value = v[s]
-                                                lower += value * value
-                                                projection += value * y[s]
-                                                kty[s] += value * yr
-                                                rSums[s * k + i] += value
-                                            }
-                                            for s in r0..<r1 {
-                                                let value = v[s]
-                                                diagonalBlock += value * value
-                                                projection += value * y[s]
-                                            }
-                                            for xp in 0..<x1 {
-                                                for j in 0..<k { rowSum[j] += v[xp * k + j] }
-                                            }
-                                            frobeniusSquared += 2 * lower + diagonalBlock
-                                            kty[r] += projection
-                                            trace += v[r]
-                                        }
-                                    }
-                                }
+            columnSums.withUnsafeMutableBufferPointer { columnSumsBuffer in
+            kernelTimesTargets.withUnsafeMutableBufferPointer { ktyBuffer in
+            rowValues.withUnsafeMutableBufferPointer { valuesBuffer in
+            rowFactors.withUnsafeMutableBufferPointer { factorsBuffer in
+            forward.withUnsafeBufferPointer { fBuffer in
+            block.withUnsafeMutableBufferPointer { blockBuffer in
+            targets.withUnsafeBufferPointer { yBuffer in
+                let rSums = rowSumsBuffer.baseAddress!
+                let cSums = columnSumsBuffer.baseAddress!
+                let kty = ktyBuffer.baseAddress!
+                let y = yBuffer.baseAddress!
+                let v = valuesBuffer.baseAddress!
+                let factors = factorsBuffer.baseAddress!
+                rSums.update(repeating: 0, count: m * k)
+                cSums.update(repeating: 0, count: k * m)
+                kty.update(repeating: 0, count: m)
+                for x0 in stride(from: 0, to: n, by: blockSamples) {
+                    let x1 = min(n, x0 + blockSamples)
+                    let r0 = x0 * k, r1 = x1 * k
+                    // Rows r0..<r1 of B_l, columns 0..<r1 (the diagonal block and everything left of it).
+                    Scalar.gemm(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: fanOut,
+                                alpha: 1, a: gradients + r0 * fanOut, lda: fanOut,
+                                b: gradients, ldb: fanOut, beta: 0, c: blockBuffer.baseAddress!, ldc: r1)
+                    for r in r0..<r1 {
+                        let x = r / k, i = r % k
+                        let b = blockBuffer.baseAddress! + (r - r0) * r1
+                        if r == r0 || i == 0 {
+                            // (F_l(x, x′) + [bias]) spread over the k columns of sample x′.
+                            let fRow = fBuffer.baseAddress! + x * n
+                            for xp in 0..<x1 {
+                                let factor = Double(fRow[xp]) + bias
+                                for j in 0..<k { factors[xp * k + j] = factor }
                             }
                         }
+                        // The row of K_l: v_s = K_l[r, s] for s < r1.
+                        for s in 0..<r1 { v[s] = factors[s] * Double(b[s]) }
+                        // Columns left of the diagonal block stand also for their mirrors (s, r);
+                        // the diagonal block holds both (r, s) and (s, r) itself.
+                        let lower = cblas_ddot(Int32(r0), v, 1, v, 1)
+                        let diagonalBlock = cblas_ddot(Int32(r1 - r0), v + r0, 1, v + r0, 1)
+                        frobeniusSquared += 2 * lower + diagonalBlock
+                        kty[r] += cblas_ddot(Int32(r1), v, 1, y, 1)
+                        cblas_daxpy(Int32(r0), y[r], v, 1, kty, 1)
+                        cblas_daxpy(Int32(r0), 1, v, 1, cSums + i * m, 1)
+                        let rowSum = rSums + r * k
+                        for xp in 0..<x1 {
+                            for j in 0..<k { rowSum[j] += v[xp * k + j] }
+                        }
+                        trace += v[r]
                     }
                 }
+                for i in 0..<k {
+                    for s in 0..<m { rSums[s * k + i] += cSums[i * m + s] }
+                }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
             }
             var projection = 0.0
             for r in 0..<m { projection += targets[r] * kernelTimesTargets[r] }

@@ -49,9 +49,7 @@ extension DenseNetwork {
                                         beta: 0, c: spare, ldc: fanIn)
                         }
                         for r in 0..<m {
-                            let row = spare + r * fanIn
-                            let mask = previous + (r / k) * fanIn
-                            for c in 0..<fanIn { row[c] = mask[c] > 0 ? row[c] : 0 }
+                            Elementwise.gate(spare + r * fanIn, by: previous + (r / k) * fanIn, count: fanIn)
                         }
                         swap(&current, &spare)
                     }

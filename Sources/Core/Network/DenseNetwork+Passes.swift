@@ -74,8 +74,7 @@ extension DenseNetwork {
                             beta: 1, c: destination, ldc: fanOut)
             }
             if l < depth {
-                let values = UnsafeMutableBufferPointer(start: destination, count: n * fanOut)
-                for i in values.indices { values[i] = values[i] > 0 ? values[i] : 0 }
+                Elementwise.rectify(destination, count: n * fanOut)
             }
         }
     }
@@ -118,9 +117,7 @@ extension DenseNetwork {
                             alpha: 1, a: delta, lda: fanOut, b: w.baseAddress!, ldb: fanIn,
                             beta: 0, c: next, ldc: fanIn)
             }
-            let mask = UnsafeBufferPointer(start: previous, count: n * fanIn)
-            let values = UnsafeMutableBufferPointer(start: next, count: n * fanIn)
-            for i in values.indices { values[i] = mask[i] > 0 ? values[i] : 0 }
+            Elementwise.gate(next, by: previous, count: n * fanIn)
             delta = UnsafePointer(next)
         }
     }
