@@ -17,7 +17,8 @@ struct BenchCommand: ParsableCommand {
                  whole step's time. Above 60 % means the step runs at ≥ 60 % of the sgemm speed of
                  its own shapes; the rest is ReLU, loss, bias and optimiser work;
               4. the time to compute every layer's alignment A_l of a depth-100, width-256 network
-                 on 500 probe samples (nk = 5000), as the figures do at each snapshot.
+                 on 500 probe samples (nk = 5000), as the figures do at each snapshot — with
+                 --threads BLAS threads and, when the machine has more cores, with all of them.
 
             Every number is the median of --repeats measurements, each long enough to be stable;
             the spread (max − min) / median shows how much the machine's load disturbed them.
@@ -65,16 +66,23 @@ struct BenchCommand: ParsableCommand {
                 let architecture = NetworkArchitecture(inputDimension: inputs, width: width, depth: depth, outputDimension: classes, hasBias: true)
                 let shapes = EngineBenchmark.trainingStepGemms(architecture: architecture, batchSize: batch)
                 let flops = shapes.reduce(0) { $0 + $1.flops }
-                let step = EngineBenchmark.timeTrainingStep(architecture: architecture, batchSize: batch, repeats: repeats)
-                let gemms = EngineBenchmark.timeGemms(shapes, repeats: repeats)
+                let (step, gemms) = EngineBenchmark.timeTrainingStepAndItsGemms(architecture: architecture, batchSize: batch, repeats: repeats)
                 print("  \(format(depth, 5))  \(format(width, 5))  \(format(Double(batch) / step.median, 10, 0))  \(format(step.median * 1e3, 8, 2))  \(format(flops / step.median / 1e9, 13, 1))  \(format(flops / gemms.median / 1e9, 20, 1))  \(format(100 * gemms.median / step.median, 10, 0)) %   (±\(percent(step.relativeSpread)))")
             }
         }
 
         guard alignmentRepeats > 0 else { return }
         let architecture = NetworkArchitecture(inputDimension: inputs, width: 256, depth: 100, outputDimension: classes, hasBias: true)
-        let timing = EngineBenchmark.timeAlignments(architecture: architecture, probeCount: 500, repeats: alignmentRepeats)
-        print("\nAll A_l of depth 100, width 256 on 500 probe samples (nk = 5000): \(format(timing.median, 0, 2)) s  (±\(percent(timing.relativeSpread)), \(alignmentRepeats) runs)")
+        print("\nAll A_l of depth 100, width 256 on 500 probe samples (nk = 5000, \(alignmentRepeats) runs):")
+        var threadCounts = [threads]
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if cores > threads { threadCounts.append(cores) }
+        for count in threadCounts {
+            BLASRuntime.setThreadCount(count)
+            let timing = EngineBenchmark.timeAlignments(architecture: architecture, probeCount: 500, repeats: alignmentRepeats)
+            print("  \(count) BLAS thread\(count == 1 ? "" : "s"): \(format(timing.median, 0, 2)) s  (±\(percent(timing.relativeSpread)))")
+        }
+        BLASRuntime.setThreadCount(threads)
     }
 
     private func role(_ text: String) -> String {

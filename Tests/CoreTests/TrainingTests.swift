@@ -143,6 +143,20 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try OptimizerSettings.adam(learningRate: 1e-3, beta1: 1, beta2: 0.999, epsilon: 1e-8, weightDecay: 0).validate())
     }
 
+    /// The benchmark's list of a step's sgemm calls has the shapes of the forward and backward passes.
+    func testBenchmarkGemmListDescribesATrainingStep() {
+        let a = NetworkArchitecture(inputDimension: 784, width: 100, depth: 3, outputDimension: 10, hasBias: true)
+        let shapes = EngineBenchmark.trainingStepGemms(architecture: a, batchSize: 128)
+        XCTAssertEqual(shapes.map(\.role), ["forward 1", "forward 2", "forward 3", "weight gradient 3", "error 2",
+                                             "weight gradient 2", "error 1", "weight gradient 1"])
+        XCTAssertEqual(shapes[0].description, "128×100×784 (A·Bᵀ)")
+        XCTAssertEqual(shapes[3].description, "10×100×128 (Aᵀ·B)")
+        let forwardFlops = 2.0 * 128 * Double(784 * 100 + 100 * 100 + 100 * 10)
+        XCTAssertEqual(shapes.reduce(0) { $0 + $1.flops }, 3 * forwardFlops - 2 * 128 * 784 * 100)
+        XCTAssertEqual(EngineBenchmark.Timing(seconds: [3, 1, 2, 10]).median, 2.5)
+        XCTAssertEqual(EngineBenchmark.Timing(seconds: [3, 1, 2]).relativeSpread, 1)
+    }
+
     /// A short real run on Fashion-MNIST must learn (skipped when the data is not installed).
     func testLearnsFashionMNIST() throws {
         let directory = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")

@@ -68,13 +68,25 @@ public enum EngineBenchmark {
 
     /// Seconds for running `shapes` once, back to back, on random operands (the sgemm work alone).
     public static func timeGemms(_ shapes: [GemmShape], repeats: Int, minimumSeconds: Double = 0.2) -> Timing {
-        var generator = SeededGenerator(seed: 1)
-        let operands = shapes.map { shape -> (a: [Float], b: [Float], c: [Float]) in
-            (randomFloats(shape.m * shape.k, &generator), randomFloats(shape.k * shape.n, &generator),
-             [Float](repeating: 0, count: shape.m * shape.n))
+        let workload = GemmWorkload(shapes)
+        return measure(repeats: repeats, minimumSeconds: minimumSeconds) { workload.run() }
+    }
+
+    /// A list of sgemm calls with their own random operands.
+    private final class GemmWorkload {
+        let shapes: [GemmShape]
+        var buffers: [(a: [Float], b: [Float], c: [Float])]
+
+        init(_ shapes: [GemmShape]) {
+            var generator = SeededGenerator(seed: 1)
+            self.shapes = shapes
+            buffers = shapes.map { shape in
+                (randomFloats(shape.m * shape.k, &generator), randomFloats(shape.k * shape.n, &generator),
+                 [Float](repeating: 0, count: shape.m * shape.n))
+            }
         }
-        var buffers = operands
-        return measure(repeats: repeats, minimumSeconds: minimumSeconds) {
+
+        func run() {
             for index in shapes.indices {
                 let s = shapes[index]
                 buffers[index].a.withUnsafeBufferPointer { a in
@@ -111,6 +123,31 @@ public enum EngineBenchmark {
         }
     }
 
+    /// Seconds per training step and seconds for the same step's sgemm calls run alone
+    /// (``trainingStepGemms(architecture:batchSize:)``), measured alternately.
+    public static func timeTrainingStepAndItsGemms(architecture: NetworkArchitecture, batchSize: Int, repeats: Int,
+                                                   minimumSeconds: Double = 0.2) -> (step: Timing, gemms: Timing) {
+        var generator = SeededGenerator(seed: 2)
+        let batches = (0..<4).map { _ in
+            (Matrix(rows: batchSize, columns: architecture.inputDimension,
+                    storage: randomFloats(batchSize * architecture.inputDimension, &generator)),
+             (0..<batchSize).map { _ in generator.nextInt(below: architecture.outputDimension) })
+        }
+        var trainer = Trainer(network: DenseNetwork(architecture: architecture, generator: &generator),
+                              optimizer: .sgd(learningRate: 1e-3, momentum: 0.9, weightDecay: 0), loss: .crossEntropy)
+        var next = 0
+        let gemms = GemmWorkload(trainingStepGemms(architecture: architecture, batchSize: batchSize))
+        let timings = measureInterleaved(repeats: repeats, minimumSeconds: minimumSeconds, [
+            {
+                let batch = batches[next % batches.count]
+                next += 1
+                trainer.step(features: batch.0, labels: batch.1)
+            },
+            { gemms.run() },
+        ])
+        return (timings[0], timings[1])
+    }
+
     /// Seconds to compute all A_l (``LayerAlignment``, full centring) of a He-initialised network
     /// on `probeCount` random probe samples with balanced labels.
     public static func timeAlignments(architecture: NetworkArchitecture, probeCount: Int, repeats: Int) -> Timing {
@@ -130,16 +167,25 @@ public enum EngineBenchmark {
 
     /// Runs `operation` once to warm up, then `repeats` times a loop of it lasting ≥ `minimumSeconds`.
     private static func measure(repeats: Int, minimumSeconds: Double, _ operation: () -> Void) -> Timing {
+        withoutActuallyEscaping(operation) { measureInterleaved(repeats: repeats, minimumSeconds: minimumSeconds, [$0])[0] }
+    }
+
+    /// Like ``measure(repeats:minimumSeconds:_:)`` for several operations, alternating them within
+    /// every repeat so that a change in the machine's load affects all of them alike.
+    private static func measureInterleaved(repeats: Int, minimumSeconds: Double, _ operations: [() -> Void]) -> [Timing] {
         let clock = ContinuousClock()
-        let warmUp = clock.measure(operation)
-        let single = max(seconds(warmUp), 1e-9)
-        let count = max(1, Int((minimumSeconds / single).rounded(.up)))
-        var samples: [Double] = []
-        for _ in 0..<max(1, repeats) {
-            let elapsed = clock.measure { for _ in 0..<count { operation() } }
-            samples.append(seconds(elapsed) / Double(count))
+        let counts = operations.map { operation -> Int in
+            let single = max(seconds(clock.measure(operation)), 1e-9)
+            return max(1, Int((minimumSeconds / single).rounded(.up)))
         }
-        return Timing(seconds: samples)
+        var samples = [[Double]](repeating: [], count: operations.count)
+        for _ in 0..<max(1, repeats) {
+            for (index, operation) in operations.enumerated() {
+                let elapsed = clock.measure { for _ in 0..<counts[index] { operation() } }
+                samples[index].append(seconds(elapsed) / Double(counts[index]))
+            }
+        }
+        return samples.map { Timing(seconds: $0) }
     }
 
     private static func seconds(_ duration: Duration) -> Double {

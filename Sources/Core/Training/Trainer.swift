@@ -9,7 +9,8 @@ import Foundation
 /// to run (BLAS with a fixed thread count is deterministic), and ``serializedState()`` /
 /// ``restoreState(_:)`` let a run continue bit for bit after a restart.
 public struct Trainer: Sendable {
-    /// The network being trained; updated in place by ``step(features:labels:)``.
+    /// The network being trained; updated in place by ``step(features:labels:)``. It may be
+    /// replaced by another network of the same architecture (the optimiser state is kept).
     public var network: DenseNetwork<Float>
     /// The optimiser and its hyperparameters.
     public let optimizer: OptimizerSettings
@@ -18,6 +19,8 @@ public struct Trainer: Sendable {
     /// Number of optimiser steps taken so far (t in Adam's bias corrections).
     public private(set) var stepCount: Int = 0
 
+    /// The architecture the buffers were sized for; `network` may be replaced only by one of the same shape.
+    private let trainedArchitecture: NetworkArchitecture
     private var gradient: [Float]
     private var firstMoment: [Float]
     private var secondMoment: [Float]
@@ -32,6 +35,7 @@ public struct Trainer: Sendable {
         self.optimizer = optimizer
         self.loss = loss
         let count = network.parameterCount
+        trainedArchitecture = network.architecture
         gradient = [Float](repeating: 0, count: count)
         firstMoment = [Float](repeating: 0, count: count)
         secondMoment = [Float](repeating: 0, count: optimizer.stateBufferCount > 1 ? count : 0)
@@ -49,6 +53,8 @@ public struct Trainer: Sendable {
     @discardableResult
     public mutating func step(features: Matrix<Float>, labels: [Int]) -> BatchResult {
         let architecture = network.architecture
+        precondition(gradient.count == network.parameterCount && architecture == trainedArchitecture,
+                     "the trainer's network was replaced by one of another architecture; create a new Trainer for it")
         let n = features.rows
         precondition(n > 0, "a training batch needs at least one sample")
         precondition(features.columns == architecture.inputDimension,
@@ -177,10 +183,7 @@ extension Trainer {
         }
         let steps = try reader.int()
         guard steps >= 0 else { throw CheckpointFormatError.badValue(what: "trainer", detail: "step count \(steps)") }
-        let restored: DenseNetwork<Float>
-        do { restored = try DenseNetwork<Float>(serialized: try reader.blob()) } catch let error as CheckpointFormatError {
-            throw error
-        }
+        let restored = try DenseNetwork<Float>(serialized: try reader.blob())
         guard restored.architecture == network.architecture else {
             throw CheckpointFormatError.mismatch(what: "trainer", detail: "architecture \(restored.architecture) differs from \(network.architecture)")
         }
