@@ -62,6 +62,11 @@ public struct Runner {
     ///   are missing, `FileError` for unreadable, corrupt or unwritable cache files,
     ///   ``RunError/interrupted(step:checkpoint:)`` when stopped on request.
     public func run(_ spec: RunSpec) throws -> RunRecord {
+        try run(spec) { try DatasetMemo.shared.split(spec.dataset, dataDirectory: dataDirectory) }
+    }
+
+    /// ``run(_:)`` with the data supplied by `loadSplit` (called only when training is needed).
+    func run(_ spec: RunSpec, loadSplit: () throws -> DatasetSplit) throws -> RunRecord {
         try spec.validate()
         if let record = try cache.record(for: spec) {
             try? cache.removeCheckpoint(for: spec)  // left over from a crash between the two writes
@@ -75,7 +80,7 @@ public struct Runner {
                                      epoch: (resume?.position.completedEpochs ?? 0) + 1, epochLimit: nil,
                                      step: resume?.position.step ?? 0, stepLimit: nil,
                                      elapsedSeconds: resume?.position.elapsedSeconds ?? 0))
-        let split = try DatasetMemo.shared.split(spec.dataset, dataDirectory: dataDirectory)
+        let split = try loadSplit()
         let data = try RunData(spec: spec, split: split)
         var session = TrainingSession(spec: spec, data: data, runner: self)
         return try session.run(resuming: resume)
