@@ -18,7 +18,7 @@ public struct LayerKernelStatistics: Codable, Hashable, Sendable {
 /// The layerwise alignments A_l of a network's tangent kernels with the probe labels
 /// (paper Sections 2.1–2.2, Eq. 6–7), exactly, for probes of hundreds of samples.
 ///
-/// For each layer it forms K_l = (F_l ⊗ 11ᵀ + [bias]) ⊙ B_l (see ``TangentKernel``) one block of
+/// For each layer it forms K_l = ((F_l + [bias]) ⊗ 11ᵀ) ⊙ B_l (see ``TangentKernel``) one block of
 /// samples at a time, only on and below the diagonal (K_l is symmetric), in the network's
 /// precision with BLAS gemm. A single pass over each block then accumulates, in Double,
 /// ‖K_l‖²_F, the row sums R_{rj} = Σ_{x′} K_l[r, (x′, j)], K_lỸ and Tr(K_l), from which
@@ -27,6 +27,8 @@ public struct LayerKernelStatistics: Codable, Hashable, Sendable {
 ///
 /// follow (``KernelAlignment/centredFrobeniusSquared(frobeniusSquared:rowSumsByOutput:sampleCount:outputCount:centring:)``).
 /// All sums come from the same rounded kernel entries, so the centring identities hold to Double rounding.
+/// With a Float network the entries carry float32 rounding (relative ~1e-6); the tests bound the
+/// resulting A_l against a float64 computation to 1e-4 relative.
 /// Memory: one block of about 512 × nk scalars, reused across layers; no nk × nk matrix is stored.
 public enum LayerAlignment {
     /// A_l for l = 1…L (index 0 is layer 1) on the probe set (paper Eq. 7).
