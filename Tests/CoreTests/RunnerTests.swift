@@ -188,6 +188,21 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(data.testProbe).classCounts, Array(repeating: 5, count: 10))
     }
 
+    func testConcurrentRequestsForOneSpecTrainItOnce() throws {
+        let recorders = [Recorder(), Recorder()]
+        var results = [Result<RunRecord, Error>?](repeating: nil, count: 2)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let result = Result { try self.run(self.runner("shared", progress: recorders[index]), self.spec(stopping: .epochs(1))) }
+            lock.lock()
+            results[index] = result
+            lock.unlock()
+        }
+        let records = try results.map { try XCTUnwrap($0).get() }
+        XCTAssertEqual(try numbers(records[0]), try numbers(records[1]))
+        XCTAssertEqual(recorders.map { $0.reports.last?.phase }.filter { $0 == .cached }.count, 1, "exactly one caller trains")
+    }
+
     func testDamagedCheckpointStopsTheRun() throws {
         let runner = runner("damaged")
         try AtomicFile.write(Data("garbage".utf8), to: runner.cache.checkpointURL(for: spec()))

@@ -36,6 +36,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
 /// Checkpoints are also written within an epoch when `checkpointInterval`
 /// seconds have passed since the last one. A run resumed from any checkpoint
 /// gives the same record as an uninterrupted run (wall times aside).
+/// Runners on several threads may share a cache: a specification requested
+/// while another thread of this process trains it waits for that record.
 /// A damaged checkpoint stops the run with `FileError.corrupt` (see ``RunCache/checkpoint(for:)``).
 public struct Runner {
     /// Where records and checkpoints live.
@@ -68,6 +70,10 @@ public struct Runner {
     /// ``run(_:)`` with the data supplied by `loadSplit` (called only when training is needed).
     func run(_ spec: RunSpec, loadSplit: () throws -> DatasetSplit) throws -> RunRecord {
         try spec.validate()
+        // Two figures may ask for the same run at once: the second waits and then reads the record.
+        let key = cache.directory.standardizedFileURL.path + "/" + spec.configurationHash
+        RunsInProgress.shared.claim(key)
+        defer { RunsInProgress.shared.release(key) }
         if let record = try cache.record(for: spec) {
             try? cache.removeCheckpoint(for: spec)  // left over from a crash between the two writes
             progress?.update(RunProgress(label: spec.label, configurationHash: record.configurationHash, phase: .cached,
@@ -118,6 +124,30 @@ struct RunData {
         self.test = split.test
         self.trainProbe = probePositions.map { train.subset(positions: $0) }
         self.testProbe = testProbe
+    }
+}
+
+/// The runs being trained in this process, so that one specification is
+/// never trained twice at the same time (a second caller waits, then finds the record).
+final class RunsInProgress: @unchecked Sendable {
+    static let shared = RunsInProgress()
+    private let condition = NSCondition()
+    private var keys: Set<String> = []
+
+    /// Blocks while another thread holds `key`, then holds it.
+    func claim(_ key: String) {
+        condition.lock()
+        while keys.contains(key) { condition.wait() }
+        keys.insert(key)
+        condition.unlock()
+    }
+
+    /// Releases `key` and wakes the waiting threads.
+    func release(_ key: String) {
+        condition.lock()
+        keys.remove(key)
+        condition.broadcast()
+        condition.unlock()
     }
 }
 
