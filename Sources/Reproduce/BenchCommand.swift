@@ -9,20 +9,24 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure BLAS, training and alignment speed on this machine.",
         discussion: """
             Prints, from one run:
-              1. the OpenBLAS kernel in use (e.g. Haswell, Zen, SkylakeX; "Prescott" means the slow
-                 generic fallback — set OPENBLAS_CORETYPE) and its thread count;
-              2. sgemm GFLOP/s on the exact matrix shapes of a training step (batch 128, d = 784);
-              3. training throughput in samples/s for depth ∈ {10, 50, 100} × width ∈ {100, 256},
-                 and the step's efficiency: the time its own sgemm calls take alone divided by the
-                 whole step's time. Above 60 % means the step runs at ≥ 60 % of the sgemm speed of
-                 its own shapes; the rest is ReLU, loss, bias and optimiser work;
-              4. the time to compute every layer's alignment A_l of a depth-100, width-256 network
-                 on 500 probe samples (nk = 5000), as the figures do at each snapshot — with
-                 --threads BLAS threads and, when the machine has more cores, with all of them.
+              1. the OpenBLAS kernel in use (Haswell, Zen, SkylakeX, ...; "Prescott"
+                 is the slow generic fallback: set OPENBLAS_CORETYPE) and threads;
+              2. sgemm GFLOP/s on the exact matrix shapes of a training step
+                 (batch 128, d = 784);
+              3. training samples/s for depth 10, 50, 100 x width 100, 256, and
+                 the step's efficiency: the time its own sgemm calls take alone
+                 divided by the whole step's time. Above 60 % means the step runs
+                 at >= 60 % of the sgemm speed of its own shapes; the rest is
+                 ReLU, loss, bias and optimiser work;
+              4. the time to compute every layer's alignment A_l of a depth-100,
+                 width-256 network on 500 probe samples (nk = 5000), as a figure
+                 does at each snapshot, with --threads BLAS threads and, when the
+                 machine has more cores, with all of them.
 
-            Every number is the median of --repeats measurements, each long enough to be stable;
-            the spread (max − min) / median shows how much the machine's load disturbed them.
-            Build in release (swift build -c release) before trusting the numbers.
+            Every number is the median of --repeats measurements, each long
+            enough to be stable; the spread (max - min) / median shows how much
+            the machine's load disturbed them. Build in release
+            (swift build -c release) before trusting the numbers.
             """
     )
 
