@@ -232,3 +232,18 @@ final class AlignmentTests: XCTestCase {
         }
     }
 }
+
+extension AlignmentTests {
+    /// Undefined alignments (dead layer, diverged weights) are reported as 0, never NaN.
+    func testUndefinedAlignmentsAreZero() {
+        var network = EngineFixtures.network(EngineFixtures.architecture(bias: false), seed: 101)
+        let x = EngineFixtures.inputs(rows: 4, columns: 5, seed: 102)
+        network.weights[0] = Matrix(rows: 4, columns: 5)  // every ReLU of layer 1 is dead: K_1 = K_2 = 0 below the output
+        let dead = LayerAlignment.alignments(network: network, probeFeatures: x, probeLabels: [0, 1, 2, 0], centring: .full)
+        XCTAssertEqual(dead[0], 0)
+        XCTAssertEqual(dead[2], 0)  // z_2 = 0 for all samples, so F_3 = 0 too
+        network.weights[1][0, 0] = .nan
+        let diverged = LayerAlignment.alignments(network: network, probeFeatures: x, probeLabels: [0, 1, 2, 0], centring: .full)
+        XCTAssertTrue(diverged.allSatisfy { $0 == 0 })
+    }
+}

@@ -5,7 +5,8 @@ import Foundation
 public struct LayerKernelStatistics: Codable, Hashable, Sendable {
     /// l, 1-based.
     public var layer: Int
-    /// A_l = ỸᵀK_lỸ / (‖CK_lC‖_F ‖Ỹ‖²) (paper Eq. 7); 0 when K_l or Ỹ centres to zero.
+    /// A_l = ỸᵀK_lỸ / (‖CK_lC‖_F ‖Ỹ‖²) (paper Eq. 7); 0 when it is undefined: K_l or Ỹ centres
+    /// to zero (e.g. every ReLU below the layer is dead), or the kernel is not finite (diverged weights).
     public var alignment: Double
     /// ỸᵀK_lỸ = Tr(K_l ỸỸᵀ), the layer's contribution to moving the output towards the targets (Eq. 5).
     public var targetProjection: Double
@@ -154,7 +155,8 @@ public enum LayerAlignment {
             let centredSquared = KernelAlignment.centredFrobeniusSquared(
                 frobeniusSquared: frobeniusSquared, rowSumsByOutput: rowSums, sampleCount: n, outputCount: k, centring: centring)
             let norm = centredSquared.squareRoot()
-            let alignment = norm > 0 && targetNormSquared > 0 ? projection / (norm * targetNormSquared) : 0
+            let defined = norm > 0 && norm.isFinite && projection.isFinite && targetNormSquared > 0
+            let alignment = defined ? projection / (norm * targetNormSquared) : 0
             results[l - 1] = LayerKernelStatistics(layer: l, alignment: alignment, targetProjection: projection,
                                                    centredFrobeniusNorm: norm, trace: trace)
         }
