@@ -11,28 +11,32 @@ struct Reproduce: ParsableCommand {
         abstract: "Rerun the figures and tables of 'Feature Learning and Signal Propagation in Deep Neural Networks' (ICML 2022) and check them against the paper.",
         discussion: """
             Typical use:
-              reproduce list                  every figure and table, whether it is implemented, and its data
-              reproduce theory                the infinite-width theory (Theorems 1–2, Corollary 1)
-              reproduce all --quick           every implemented figure at CI size (minutes)
-              reproduce all --full            the paper's protocol (hours; resumable, cached by configuration)
-              reproduce check                 the claims table and the regression gate
-              reproduce report                rebuild figures/report.md and .html from stored results
-              reproduce train --depth 10 …    one training run with a progress bar
+              reproduce list              figures, tables, status and data
+              reproduce theory            infinite-width theory (Thms 1-2, Cor 1)
+              reproduce all --quick       every implemented figure, CI-sized
+              reproduce all --full        the paper's protocol (hours, resumable)
+              reproduce check             claims table and regression gate
+              reproduce report            rebuild the report, no recomputation
+              reproduce train --depth 10  one training run with a progress bar
+              reproduce bench             BLAS and engine throughput
 
-            Results go to figures/ (quick) or figures/full/ (full): PNG and PDF per figure,
-            results.json (machine-readable) and report.md/report.html. Runs are cached in
-            .cache/reproduce by configuration hash; a killed run resumes where it stopped.
+            Output goes to figures/ (--quick) or figures/full/ (--full): PNG and
+            PDF per figure, results.json and report.md/report.html. Runs are
+            cached in .cache/reproduce by configuration hash; a killed run
+            resumes from its last checkpoint.
 
-            Claims and tolerances live in paper-targets.json. A paper claim is REPRODUCED or
-            NOT REPRODUCED (or "not reproduced (known)" when documented with evidence); a
-            regression band HELD or LEFT. Claims that could not run are "not run", never passed.
+            Claims and tolerances live in paper-targets.json. A paper claim is
+            REPRODUCED or NOT REPRODUCED ("not reproduced (known)" when it is
+            documented with evidence); a regression band HELD or LEFT. A claim
+            that could not run is "not run" and never counts as passed.
 
             Exit codes:
-              0   success (for check: every band held, every paper claim that ran reproduced or documented)
-              1   check: the gate failed (a band was left, or a paper claim failed without evidence)
-              64  usage error: unknown figure id, bad flag or flag value
-              65  corrupt input: a results, targets, record or dataset file is malformed
-              66  missing input: a dataset, results or targets file was not found
+              0   success; for check: every band held and every paper claim
+                  that ran reproduced or is a documented deviation
+              1   check: the gate failed
+              64  usage: unknown figure id, bad flag or flag value
+              65  corrupt input: results, targets, record or dataset file
+              66  missing input: dataset, results or targets file not found
               70  internal error
               73  cannot write the output or cache directory
             """,
