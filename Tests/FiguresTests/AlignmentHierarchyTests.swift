@@ -1,0 +1,167 @@
+import Core
+import XCTest
+@testable import Figures
+
+/// Pure logic of the alignment-hierarchy figures (Figs 1, 2, 7, 9, 10), checked
+/// against hand computations on synthetic records; no training.
+final class AlignmentHierarchyTests: XCTestCase {
+    // MARK: - Synthetic records
+
+    private func record(stepsPerEpoch: Int = 10, snapshots: [(step: Int, train: [Double])],
+                        dataset: DatasetName = .fashionMNIST) -> RunRecord {
+        let spec = AlignmentHierarchyProtocol.spec(dataset: dataset, depth: snapshots.first?.train.count ?? 3,
+                                                   learningRate: 0.003, profile: .quick, seed: 7)
+        let alignments = snapshots.map {
+            AlignmentSnapshot(step: $0.step, epoch: Double($0.step) / Double(stepsPerEpoch), trainProbe: $0.train,
+                              testProbe: $0.train.map { $0 * 0.9 })
+        }
+        let lastStep = snapshots.last?.step ?? 0
+        let epochs = (1...max(1, lastStep / stepsPerEpoch)).map {
+            EpochEntry(epoch: $0, step: $0 * stepsPerEpoch, batches: stepsPerEpoch, trainLoss: 1 / Double($0),
+                       trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5, wallSeconds: 0)
+        }
+        return RunRecord(spec: spec, trainingSampleCount: stepsPerEpoch * 128, stepsPerEpoch: stepsPerEpoch, epochs: epochs,
+                         alignments: alignments, stopReason: .epochCap, totalSteps: lastStep,
+                         finalTrain: Evaluation(loss: 0.3, accuracy: 0.9), finalTest: Evaluation(loss: 0.4, accuracy: 0.85),
+                         wallSeconds: 1, machine: "test", finalWeightsFile: nil)
+    }
+
+    // MARK: - Peak layer
+
+    func testPeakLayerIsOneBasedArgmaxWithFirstWinningTies() {
+        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([0.1, 0.5, 0.2]), 2)
+        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([0.7, 0.5, 0.2]), 1)
+        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([0.1, 0.4, 0.4, 0.3]), 2)
+        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([.nan, 0.2, .infinity, 0.1]), 2)
+        XCTAssertNil(AlignmentHierarchyAnalysis.peakLayer([]))
+        XCTAssertNil(AlignmentHierarchyAnalysis.peakLayer([.nan, .nan]))
+    }
+
+    func testHiddenPeakExcludesFirstAndLastLayers() {
+        XCTAssertTrue(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.1, 0.3, 0.2]))
+        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.3, 0.2, 0.1]))
+        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.1, 0.2, 0.3]))
+        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.1, 0.2]))
+        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([]))
+    }
+
+    // MARK: - Snapshots and early rise
+
+    func testSnapshotAtEndOfEpochIsTheLastAtOrBeforeThatStep() {
+        let run = record(snapshots: [(0, [0, 0, 0]), (5, [1, 1, 1]), (15, [2, 2, 2]), (25, [3, 3, 3])])
+        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 2, in: run)?.step, 15)
+        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 1, in: run)?.step, 5)
+        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 0, in: run)?.step, 0)
+        let exact = record(snapshots: [(0, [0, 0, 0]), (10, [1, 1, 1]), (20, [2, 2, 2]), (30, [3, 3, 3])])
+        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 2, in: exact)?.step, 20)
+    }
+
+    func testEarlyRiseFractionOfThePeakLayerByHand() throws {
+        // Peak at the end is layer 2: 0.1 → 0.4 (epoch 2, step 20) → 0.5; fraction (0.4 − 0.1)/(0.5 − 0.1) = 0.75.
+        let run = record(snapshots: [(0, [0.2, 0.1, 0.05]), (10, [0.25, 0.3, 0.1]), (20, [0.3, 0.4, 0.1]),
+                                     (40, [0.35, 0.5, 0.2])])
+        let rise = try XCTUnwrap(AlignmentHierarchyAnalysis.earlyRise(run))
+        XCTAssertEqual(rise.peakLayer, 2)
+        XCTAssertEqual(rise.initial, 0.1)
+        XCTAssertEqual(rise.atEpoch, 0.4)
+        XCTAssertEqual(rise.final, 0.5)
+        XCTAssertEqual(try XCTUnwrap(rise.fraction), 0.75, accuracy: 1e-12)
+
+        let claim = HierarchyClaims.earlyRise("c", label: "run", .finished(run))
+        XCTAssertEqual(try XCTUnwrap(claim.value), 0.75, accuracy: 1e-12)
+        XCTAssertTrue(claim.detail.contains("A_2"), claim.detail)
+    }
+
+    func testEarlyRiseWithoutIncreaseIsReportedAsZero() throws {
+        let run = record(snapshots: [(0, [0.2, 0.5, 0.1]), (20, [0.2, 0.45, 0.1]), (40, [0.2, 0.4, 0.1])])
+        let rise = try XCTUnwrap(AlignmentHierarchyAnalysis.earlyRise(run))
+        XCTAssertNil(rise.fraction)
+        let claim = HierarchyClaims.earlyRise("c", label: "run", .finished(run))
+        XCTAssertEqual(claim.value, 0)
+        XCTAssertNil(claim.notRunReason)
+    }
+
+    func testEarlyRiseNeedsAMeasurementAtInitialisation() {
+        let run = record(snapshots: [(10, [0.2, 0.5, 0.1]), (40, [0.2, 0.4, 0.1])])
+        XCTAssertNil(AlignmentHierarchyAnalysis.earlyRise(run))
+        XCTAssertNil(HierarchyClaims.earlyRise("c", label: "run", .finished(run)).value)
+        let missing = HierarchyClaims.earlyRise("c", label: "run", .dataMissing("KMNIST is missing"))
+        XCTAssertNil(missing.value)
+        XCTAssertEqual(missing.notRunReason, "KMNIST is missing")
+    }
+
+    // MARK: - Hierarchy claim
+
+    func testHierarchyClaimCountsRunsWithHiddenPeaks() throws {
+        let hidden = record(snapshots: [(0, [0.1, 0.1, 0.1]), (20, [0.2, 0.6, 0.3])])
+        let first = record(snapshots: [(0, [0.1, 0.1, 0.1]), (20, [0.7, 0.6, 0.3])])
+        let claim = HierarchyClaims.hierarchy("h", [("a", .finished(hidden)), ("b", .finished(first)),
+                                                    ("c", .dataMissing("CIFAR-10 is missing"))])
+        XCTAssertEqual(try XCTUnwrap(claim.value), 0.5, accuracy: 1e-12)
+        XCTAssertTrue(claim.detail.contains("a: peak at layer 2 of 3"), claim.detail)
+        XCTAssertTrue(claim.detail.contains("b: peak at layer 1 of 3"), claim.detail)
+        XCTAssertTrue(claim.detail.contains("Not run: c"), claim.detail)
+
+        let none = HierarchyClaims.hierarchy("h", [("c", .dataMissing("CIFAR-10 is missing"))])
+        XCTAssertNil(none.value)
+        XCTAssertEqual(none.notRunReason, "c: CIFAR-10 is missing")
+    }
+
+    // MARK: - Protocol
+
+    func testSharedRunsHaveIdenticalSpecifications() {
+        for profile in Profile.allCases {
+            let fig7 = AlignmentHierarchyProtocol.spec(dataset: .fashionMNIST, depth: 10, learningRate: AlignmentHierarchyProtocol.figureLearningRate,
+                                                       profile: profile, seed: 3)
+            let fig9 = AlignmentHierarchyProtocol.learningRateSweep.map {
+                AlignmentHierarchyProtocol.spec(dataset: .fashionMNIST, depth: 10, learningRate: $0, profile: profile, seed: 3)
+            }
+            XCTAssertEqual(fig9.filter { $0.configurationHash == fig7.configurationHash }.count, 1)
+        }
+    }
+
+    func testSpecsFollowThePaperProtocolAndValidate() throws {
+        for profile in Profile.allCases {
+            for dataset in [DatasetName.fashionMNIST, .mnist, .kmnist, .cifar10] {
+                let spec = AlignmentHierarchyProtocol.spec(dataset: dataset, depth: 20, learningRate: 0.05, profile: profile, seed: 1)
+                XCTAssertNoThrow(try spec.validate())
+                XCTAssertEqual(spec.batchSize, 128)
+                XCTAssertEqual(spec.architecture.width, 256)
+                XCTAssertTrue(spec.architecture.hasBias)
+                XCTAssertEqual(spec.optimizer, .sgd(learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4))
+                XCTAssertEqual(spec.alignment.centring, .full)
+                XCTAssertTrue(spec.alignment.atInitialisation && spec.alignment.everyEpoch)
+            }
+        }
+        let full = AlignmentHierarchyProtocol.spec(dataset: .fashionMNIST, depth: 10, learningRate: 0.003, profile: .full, seed: 1)
+        XCTAssertNil(full.trainSubsetPerClass)
+        XCTAssertEqual(full.stopping, .trainLossBelow(threshold: 0.1, maxEpochs: 100))
+        // The log-spaced schedule resolves the first two epochs: 1, 2, 3, 4, 6, 10, 16, 25, 40, 63, …
+        XCTAssertEqual(Array(full.alignment.logSpacedSteps(stepsPerEpoch: 469).prefix(8)), [1, 2, 3, 4, 6, 10, 16, 25])
+    }
+
+    // MARK: - Missing data end to end (no training)
+
+    func testFigureWithoutItsDatasetDrawsEmptyPanelsAndReportsNotRun() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hierarchy-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let emptyData = directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: emptyData, withIntermediateDirectories: true)
+        guard !DatasetLocator.availability(of: .cifar10, dataDirectory: emptyData).isPresent else {
+            throw XCTSkip("CIFAR-10 unexpectedly present")
+        }
+        let context = FigureContext(profile: .quick, seed: 1, outputDirectory: directory.appendingPathComponent("out"),
+                                    cacheDirectory: directory.appendingPathComponent("cache"), dataDirectory: emptyData,
+                                    jobs: 1, log: { _ in })
+        let result = try Fig10Figure().produce(in: context)
+        XCTAssertEqual(result.images, ["fig10.png", "fig10.pdf"])
+        for image in result.images {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: context.outputDirectory.appendingPathComponent(image).path))
+        }
+        XCTAssertEqual(Set(result.measurements.map(\.claimId)), ["fig10.hierarchy", "fig10.lr0.05.testAccuracy", "fig10.lr0.05.testLoss"])
+        for measurement in result.measurements {
+            XCTAssertNil(measurement.value)
+            XCTAssertTrue(measurement.notRunReason?.contains("--data-dir") == true, measurement.notRunReason ?? "")
+        }
+    }
+}
