@@ -8,8 +8,8 @@ import Foundation
 /// - the layer alignments A_l(t) (Eq. 7, full centring) on a class-balanced probe drawn from D,
 ///   and corr(w_t, Ỹ) (Approximation 1) on D, every `measureEvery` steps;
 /// - (b, c) the top eigenpairs of H_w(t) (largest |λ|, Lanczos) and the energy of each
-///   eigenvector in every layer, at initialisation, at the sharpest rise of the mean alignment,
-///   and at the end.
+///   eigenvector in every layer, at initialisation, at the middle of the rise of the mean
+///   alignment (``HessianStudyResult/halfRiseIndex(_:)``), and at the end.
 ///
 /// Everything is float64 and deterministic in the configuration. Random streams derive from
 /// `seed` as in ``RunSpec``: "subset" (training set), "probe" (alignment probe), "init"
@@ -106,18 +106,15 @@ public struct HessianStudyResult: Codable, Sendable {
 }
 
 extension HessianStudyResult {
-    /// The index j of the sharpest rise of a curve measured at equally spaced steps: the j
-    /// maximising the centred difference c[j+1] − c[j−1] (one-sided at the ends). Nil for fewer than 2 points.
-    public static func sharpestRiseIndex(_ curve: [Double]) -> Int? {
-        guard curve.count >= 2 else { return nil }
-        var best = 0
-        var bestSlope = -Double.infinity
-        for j in curve.indices {
-            let low = max(0, j - 1), high = min(curve.count - 1, j + 1)
-            let slope = (curve[high] - curve[low]) / Double(high - low)
-            if slope > bestSlope { bestSlope = slope; best = j }
-        }
-        return best
+    /// The index j of the middle of a curve's rise: the first j with
+    /// c[j] ≥ c[0] + ½ (max c − c[0]), i.e. where half of the eventual increase has happened.
+    /// Robust to isolated spikes late in training (a spike can only move the threshold, not
+    /// create an early crossing). 0 for a curve that never rises; nil for an empty curve.
+    public static func halfRiseIndex(_ curve: [Double]) -> Int? {
+        guard let first = curve.first, let top = curve.max() else { return nil }
+        guard top > first else { return 0 }
+        let threshold = first + 0.5 * (top - first)
+        return curve.firstIndex { $0 >= threshold }
     }
 }
 
@@ -184,7 +181,7 @@ public enum HessianTrainingStudy {
 
         // The three moments.
         let meanAlignment = result.alignments.map { $0.reduce(0, +) / Double(depth) }
-        let rise = HessianStudyResult.sharpestRiseIndex(meanAlignment) ?? 0
+        let rise = HessianStudyResult.halfRiseIndex(meanAlignment) ?? 0
         let chosen = [("initialisation", 0), ("rise", rise), ("after", result.measurementSteps.count - 1)]
         var lanczosGenerator = root.derived("lanczos")
         for (name, index) in chosen {
