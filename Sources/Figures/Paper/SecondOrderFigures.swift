@@ -362,6 +362,8 @@ public struct Fig5Figure: FigureSpec {
                 claimId: claimIds[0], value: early.reduce(0, +) / Double(max(1, early.count)),
                 detail: "mean over steps 0–\(early.count - 1) of corr(Ψ(t+1)Ỹ − Ψ(t)Ỹ, −H_w(t)Ψ(t)Ỹ), U = I; values "
                     + early.map { NumberText.format($0) }.joined(separator: ", ")
+                    + "; control, corr with the exact first-order change H_ỸΔθ (Eq. 9) over the same steps: "
+                    + study.firstOrderCorrelation.prefix(Self.earlySteps).map { NumberText.format($0) }.joined(separator: ", ")
                     + "; over all \(study.updateCorrelation.count) steps: min \(NumberText.format(study.updateCorrelation.min() ?? .nan)), mean \(NumberText.format(study.updateCorrelation.reduce(0, +) / Double(max(1, study.updateCorrelation.count))))"))
             let summary = study.moments.map { moment in
                 "\(moment.name) (step \(moment.step)): top |λ| \(NumberText.format(abs(moment.eigenvalues.first ?? .nan))), energy L1/L7/L10 "
