@@ -180,8 +180,8 @@ struct TrainCommand: ParsableCommand {
         var runner = Runner(cache: RunCache(directory: cacheDirectory),
                             dataDirectory: dataDir.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL },
                             progress: bar)
-        let interrupt = InterruptFlag.install()
-        runner.stopRequested = { _ in interrupt.isSet }
+        Interruption.install()
+        runner.stopRequested = { _ in Interruption.isRequested }
         let record: RunRecord
         do {
             try AtomicFile.ensureWritableDirectory(cacheDirectory)
@@ -231,36 +231,5 @@ extension StoppingRule {
     fileprivate var thresholdText: String {
         if case let .trainLossBelow(threshold, _) = self { return "\(threshold)" }
         return ""
-    }
-}
-
-/// Set by the first Ctrl-C (SIGINT) so that training can checkpoint and stop;
-/// a second Ctrl-C exits at once.
-final class InterruptFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var set = false
-    private var source: DispatchSourceSignal?
-
-    var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return set
-    }
-
-    static func install() -> InterruptFlag {
-        let flag = InterruptFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [unowned flag] in
-            flag.lock.lock()
-            let again = flag.set
-            flag.set = true
-            flag.lock.unlock()
-            if again { exit(130) }
-            FileHandle.standardError.write(Data("\nstopping after this step and saving a checkpoint (Ctrl-C again to quit at once)…\n".utf8))
-        }
-        source.resume()
-        flag.source = source
-        return flag
     }
 }

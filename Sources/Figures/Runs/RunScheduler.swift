@@ -29,7 +29,7 @@ public struct RunScheduler: Sendable {
     /// Runs every spec (duplicates once) and returns, in the order given, each
     /// record or the error that prevented it (e.g. a missing dataset).
     public func run(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
-        InterruptFlag.install()
+        Interruption.install()
         let unique = Array(Dictionary(specs.map { ($0.configurationHash, $0) }, uniquingKeysWith: { a, _ in a }).values)
             .sorted { $0.configurationHash < $1.configurationHash }
         let sink = showsProgress ? SchedulerProgress(total: unique.count) : nil
@@ -39,7 +39,7 @@ public struct RunScheduler: Sendable {
         for (index, spec) in unique.enumerated() {
             queue.addOperation {
                 var runner = Runner(cache: RunCache(directory: cacheDirectory), dataDirectory: dataDirectory, progress: sink)
-                runner.stopRequested = { _ in InterruptFlag.isSet }
+                runner.stopRequested = { _ in Interruption.isRequested }
                 let outcome: Result<RunRecord, Error> = Result { try runner.run(spec) }
                 results.set(index, outcome)
                 sink?.finishedOne()
@@ -94,31 +94,5 @@ private final class SchedulerProgress: ProgressSink, @unchecked Sendable {
         var labelled = progress
         if total > 1 { labelled.label = "[runs \(done)/\(total)] " + progress.label }
         bar.update(labelled)
-    }
-}
-
-/// Set by SIGINT so that trainings checkpoint and stop.
-enum InterruptFlag {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var flag = false
-    nonisolated(unsafe) private static var source: DispatchSourceSignal?
-
-    static var isSet: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return flag
-    }
-
-    static func install() {
-        lock.lock(); defer { lock.unlock() }
-        guard source == nil else { return }
-        signal(SIGINT, SIG_IGN)
-        let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        signalSource.setEventHandler {
-            if InterruptFlag.isSet { exit(130) }  // a second Ctrl-C stops at once
-            lock.lock(); flag = true; lock.unlock()
-            FileHandle.standardError.write(Data("\ninterrupted: writing checkpoints (Ctrl-C again to quit at once)\n".utf8))
-        }
-        signalSource.resume()
-        source = signalSource
     }
 }
