@@ -87,8 +87,10 @@ enum Failure {
             case .classTooSmall, .invalidRequest: return ExitCode(64)
             default: return ExitCode(65)
             }
-        case is UsageError:
+        case is UsageError, is RunSpecError:
             return ExitCode(64)
+        case is RunError:
+            return ExitCode(130)
         default:
             return ExitCode(70)
         }

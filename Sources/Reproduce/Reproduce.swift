@@ -39,6 +39,7 @@ struct Reproduce: ParsableCommand {
               66  missing input: dataset, results or targets file not found
               70  internal error
               73  cannot write the output or cache directory
+              130 interrupted (Ctrl-C): checkpoints written; rerun to resume
             """,
         version: "0.1.0",
         subcommands: [
