@@ -1,0 +1,154 @@
+import Core
+import Foundation
+
+/// The measured l*(L) curve of one protocol: per depth, the runs' final alignment profiles
+/// and peak layers, the fits, and what each run did (epochs, stop reason, accuracy, time).
+public struct ScalingLawCurve: Sendable {
+    /// What one depth gave.
+    public struct DepthResult: Sendable {
+        /// The paper's setting at this depth.
+        public var setting: PaperDepthSetting
+        /// Records of the seeds that produced a usable alignment profile.
+        public var records: [RunRecord]
+        /// l* per usable seed (training probe).
+        public var peaks: [PeakPoint]
+        /// l* per usable seed on the test probe.
+        public var testProbePeaks: [PeakPoint]
+        /// Mean over seeds of A_l / max A_l (training probe), index 0 = layer 1.
+        public var meanRelativeProfile: [Double]
+        /// Runs that stopped at the epoch cap above the loss threshold.
+        public var cappedRuns: Int
+        /// Runs whose loss diverged (excluded from the fits).
+        public var divergedRuns: Int
+
+        /// Geometric mean of l* over seeds (nil without seeds).
+        public var geometricMeanPeak: Double? {
+            guard !peaks.isEmpty else { return nil }
+            return exp(peaks.reduce(0) { $0 + log(Double($1.peakLayer)) } / Double(peaks.count))
+        }
+    }
+
+    /// The protocol.
+    public var protocolUsed: ScalingLawProtocol
+    /// Depths with at least one usable run, in increasing order.
+    public var depths: [DepthResult]
+    /// The fit over every usable (depth, seed) point (nil with fewer than two depths).
+    public var fit: ScalingLawFit?
+    /// The same fit on the test probe's l*.
+    public var testProbeFit: ScalingLawFit?
+    /// The first error that prevented runs (e.g. a missing dataset), if any.
+    public var firstError: Error?
+    /// Configuration hashes of every run asked for.
+    public var hashes: [String]
+
+    /// Every usable point.
+    public var points: [PeakPoint] { depths.flatMap(\.peaks) }
+
+    /// Total wall-clock seconds of the usable runs (as recorded, summed over sessions).
+    public var trainingSeconds: Double { depths.flatMap(\.records).reduce(0) { $0 + $1.wallSeconds } }
+
+    /// Builds the curve from the scheduler's results, given in the order of `protocolUsed.specs(baseSeed:)`.
+    public init(protocolUsed: ScalingLawProtocol, baseSeed: UInt64, results: [Result<RunRecord, Error>]) {
+        self.protocolUsed = protocolUsed
+        let specs = protocolUsed.specs(baseSeed: baseSeed)
+        hashes = specs.map(\.configurationHash)
+        var byDepth: [Int: [RunRecord]] = [:]
+        var firstError: Error?
+        for (spec, result) in zip(specs, results) {
+            switch result {
+            case let .success(record): byDepth[spec.architecture.depth, default: []].append(record)
+            case let .failure(error): if firstError == nil { firstError = error }
+            }
+        }
+        self.firstError = firstError
+        depths = protocolUsed.depths.compactMap { setting in
+            guard let records = byDepth[setting.depth] else { return nil }
+            return Self.depthResult(setting: setting, records: records)
+        }
+        fit = try? ScalingLawFit(points: depths.flatMap(\.peaks), bootstrapSeed: baseSeed)
+        testProbeFit = try? ScalingLawFit(points: depths.flatMap(\.testProbePeaks), bootstrapSeed: baseSeed)
+    }
+
+    /// Summarises one depth's records (diverged runs and runs without an alignment are left out).
+    static func depthResult(setting: PaperDepthSetting, records all: [RunRecord]) -> DepthResult? {
+        let diverged = all.filter { $0.stopReason == .diverged }.count
+        let records = all.filter { $0.stopReason != .diverged && $0.finalAlignment != nil }
+        var peaks: [PeakPoint] = [], testPeaks: [PeakPoint] = []
+        var profileSum = [Double](repeating: 0, count: setting.depth)
+        var profileCount = 0
+        var usable: [RunRecord] = []
+        for record in records {
+            guard let snapshot = record.finalAlignment, let peak = PeakLayer.index(of: snapshot.trainProbe) else { continue }
+            usable.append(record)
+            peaks.append(PeakPoint(depth: setting.depth, seed: record.spec.seed, peakLayer: peak))
+            if let testPeak = PeakLayer.index(of: snapshot.testProbe) {
+                testPeaks.append(PeakPoint(depth: setting.depth, seed: record.spec.seed, peakLayer: testPeak))
+            }
+            let relative = PeakLayer.relativeProfile(snapshot.trainProbe)
+            if relative.count == setting.depth, relative.allSatisfy(\.isFinite) {
+                for index in relative.indices { profileSum[index] += relative[index] }
+                profileCount += 1
+            }
+        }
+        guard !usable.isEmpty else { return nil }
+        return DepthResult(
+            setting: setting, records: usable, peaks: peaks, testProbePeaks: testPeaks,
+            meanRelativeProfile: profileCount > 0 ? profileSum.map { $0 / Double(profileCount) } : profileSum.map { _ in .nan },
+            cappedRuns: usable.filter { $0.stopReason == .epochCap }.count,
+            divergedRuns: diverged)
+    }
+
+    /// l* per depth as text, e.g. "10: 3, 3, 4; 20: 6, 7, 6".
+    public var peaksText: String {
+        depths.map { "\($0.setting.depth): " + $0.peaks.map { "\($0.peakLayer)" }.joined(separator: ", ") }.joined(separator: "; ")
+    }
+
+    // MARK: - Drawing
+
+    /// The Fig 3 panel: depth L against layer l, both logarithmic; each column is the mean of
+    /// A_l / max_l A_l over seeds; markers at each seed's l*, the geometric mean of l* per depth,
+    /// the free OLS line and the line of slope 3/5 with its least-squares intercept.
+    public func panel(title: String) -> Panel {
+        guard let last = depths.last else {
+            return Panel(title: title + " — no runs", xAxis: .log10("depth L"), yAxis: .log10("layer l"))
+        }
+        let allDepths = protocolUsed.depths.map { Double($0.depth) }
+        let xEdges = HeatMap.edges(aroundCentres: allDepths, scale: .log10)
+        var cells: [HeatCell] = []
+        for depth in depths {
+            guard let column = allDepths.firstIndex(of: Double(depth.setting.depth)) else { continue }
+            let x0 = xEdges[column] * 1.02, x1 = xEdges[column + 1] / 1.02
+            for (index, value) in depth.meanRelativeProfile.enumerated() {
+                let layer = Double(index + 1)
+                cells.append(HeatCell(x: x0...x1, y: max(0.5, layer - 0.5)...(layer + 0.5), value: value))
+            }
+        }
+        var series: [Series] = []
+        let seedPoints = points
+        series.append(Series(label: "l^{*} per seed", x: seedPoints.map { Double($0.depth) }, y: seedPoints.map { Double($0.peakLayer) },
+                             style: .scatter(PlotColor(hex: 0xFFFFFF), marker: .cross, size: 6)))
+        series.append(Series(label: "geometric mean of l^{*}", x: depths.map { Double($0.setting.depth) },
+                             y: depths.map { $0.geometricMeanPeak ?? .nan },
+                             style: .scatter(PlotColor(hex: 0xE4572E), marker: .circle, size: 6)))
+        var annotations: [TextAnnotation] = []
+        let lineX = [xEdges.first ?? 8, xEdges.last ?? 120]
+        if let fit {
+            series.append(Series(label: "fit: slope \(NumberText.format(fit.free.slope))", x: lineX,
+                                 y: lineX.map { exp(fit.free.intercept) * pow($0, fit.free.slope) },
+                                 style: SeriesStyle(color: PlotColor(hex: 0xE4572E), lineWidth: 1.6)))
+            series.append(Series(label: "slope 3/5 (C = \(NumberText.format(fit.fixedSlopeIntercept)))", x: lineX,
+                                 y: lineX.map { exp(fit.fixedSlopeIntercept) * pow($0, 0.6) },
+                                 style: SeriesStyle(color: .ink, lineWidth: 1.2, dash: [5, 3])))
+            let ci = fit.bootstrapInterval.map { "[\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "—"
+            annotations.append(TextAnnotation(
+                text: "slope \(NumberText.format(fit.free.slope)), 95% CI \(ci), R^{2} = \(NumberText.format(fit.free.rSquared))",
+                position: .relative(x: 0.03, y: 0.97), anchor: .topLeft))
+        }
+        return Panel(
+            title: title, xAxis: .log10("depth L", range: (xEdges.first ?? 8)...(xEdges.last ?? 120)),
+            yAxis: .log10("layer l", range: 0.5...Double(last.setting.depth) + 0.5),
+            series: series,
+            heatMap: HeatMap(cells: cells, colormap: .viridis, valueRange: 0...1, colorBarLabel: "A_{l} / max_{l} A_{l}"),
+            annotations: annotations, legend: .outsideRight, showsGrid: false)
+    }
+}

@@ -1,0 +1,143 @@
+import Core
+import Foundation
+
+/// Fig 3 (Section 3.4, Corollary 1): the layer l* of largest alignment A_l after training,
+/// against depth L, for FFNNs of depth 10–100 trained with the paper's per-depth settings
+/// (Tables 1–3), with the fitted line log l* = slope · log L + intercept and the line of
+/// slope 3/5 of the Equilibrium Hypothesis.
+public struct Fig3Figure: FigureSpec {
+    public let id = "fig3"
+    public let title = "Layer of peak alignment against depth: l* ∝ L^{3/5}"
+    public let paperReference = "Figure 3, Section 3.4 (Corollary 1); Tables 1–3, Appendix E"
+    public let datasets: [DatasetName] = [.fashionMNIST, .mnist, .cifar10]
+
+    /// Environment variable that replaces the quick protocol by a named calibration
+    /// candidate (docs/calibration.md); ignored under `--full`.
+    public static let candidateVariable = "REPRODUCE_FIG3_CANDIDATE"
+
+    public init() {}
+
+    /// The datasets drawn under a profile: quick trains Fashion-MNIST only (CI-sized);
+    /// full trains all three, each when its files are present.
+    func datasets(for profile: Profile) -> [DatasetName] {
+        profile == .quick ? [.fashionMNIST] : [.fashionMNIST, .mnist, .cifar10]
+    }
+
+    /// The protocol for one dataset under the context's profile (and candidate override).
+    static func protocolFor(_ dataset: DatasetName, profile: Profile, environment: [String: String]) throws -> ScalingLawProtocol {
+        switch profile {
+        case .full:
+            return .paper(dataset, seeds: ScalingLawProtocol.fullSeeds)
+        case .quick:
+            if let name = environment[candidateVariable], !name.isEmpty {
+                guard let candidate = ScalingLawProtocol.calibrationCandidates(dataset).first(where: { $0.name == name }) else {
+                    throw ScalingLawError.unknownCandidate(name, known: ScalingLawProtocol.calibrationCandidates(dataset).map(\.name))
+                }
+                return candidate
+            }
+            return .quick(dataset)
+        }
+    }
+
+    public func produce(in context: FigureContext) throws -> FigureResult {
+        let started = Date()
+        let environment = ProcessInfo.processInfo.environment
+        var measurements: [ClaimMeasurement] = []
+        var panels: [Panel] = []
+        var notes: [String] = []
+        var settings: [FigureResult.Setting] = []
+        var hashes: [String] = []
+        var slopeSentences: [String] = []
+        for dataset in datasets(for: context.profile) {
+            let protocolUsed = try Self.protocolFor(dataset, profile: context.profile, environment: environment)
+            let key = ScalingLawClaims.key(dataset)
+            let slopeClaim = ScalingLawClaims.slope(dataset, profile: context.profile)
+            let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
+            guard availability.isPresent else {
+                let reason = "\(dataset.displayName) is not on this machine (\(availability)); pass --data-dir with its files to run this panel"
+                panels.append(Panel(title: "\(dataset.displayName) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")))
+                measurements.append(ClaimMeasurement(claimId: slopeClaim, notRunBecause: reason))
+                if dataset == .fashionMNIST {
+                    measurements.append(ClaimMeasurement(claimId: "fig3.\(key).fixedSlopeResidual", notRunBecause: reason))
+                    if context.profile == .quick {
+                        measurements.append(ClaimMeasurement(claimId: "fig3.\(key).slope.quickBand", notRunBecause: reason))
+                    }
+                }
+                notes.append(reason + ".")
+                continue
+            }
+            context.log("fig3: \(dataset.displayName), protocol '\(protocolUsed.name)', \(protocolUsed.specs(baseSeed: context.seed).count) runs")
+            let results = context.run(protocolUsed.specs(baseSeed: context.seed))
+            let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: results)
+            hashes += curve.hashes
+            if let error = curve.firstError {
+                if error is RunError { throw error }  // interrupted: the same command resumes
+                notes.append("\(dataset.displayName): some runs failed: \(error).")
+            }
+            panels.append(curve.panel(title: "\(dataset.displayName) (\(protocolUsed.name) protocol)"))
+            settings += protocolUsed.settingRows.map { .init("\(dataset.displayName): \($0.name)", $0.value) }
+            settings += DepthTableRows.rows(curve).map { .init("\(dataset.displayName) Table \(PaperDepthTables.tableNumber(for: dataset) ?? 0): \($0.name)", $0.value) }
+            measurements += ScalingLawClaims.measurements(curve, dataset: dataset, profile: context.profile)
+            if let fit = curve.fit {
+                slopeSentences.append("\(dataset.displayName): slope \(fit.summary)")
+            }
+            notes.append("\(dataset.displayName): l* per depth and seed (training probe): \(curve.peaksText). "
+                + "Runs that hit the epoch cap above the loss threshold: \(curve.depths.reduce(0) { $0 + $1.cappedRuns }); diverged (left out): \(curve.depths.reduce(0) { $0 + $1.divergedRuns }). "
+                + "Training wall time \(NumberText.format(curve.trainingSeconds / 60)) min (summed over runs).")
+            if let testFit = curve.testProbeFit {
+                notes.append("\(dataset.displayName): on the test probe instead of the training probe the slope is \(testFit.summary).")
+            }
+        }
+        let figure = PlotFigure(panels: panels, columns: min(3, max(1, panels.count)), panelSize: (width: 330, height: 280))
+        try figure.render(png: context.outputDirectory.appendingPathComponent("fig3.png"),
+                          pdf: context.outputDirectory.appendingPathComponent("fig3.pdf"))
+        notes += ScalingLawClaims.commonNotes(profile: context.profile)
+        return FigureResult(
+            id: id, title: title, paperReference: paperReference, profile: context.profile,
+            caption: """
+                Layer alignment after training for FFNNs of depth L = 10, 20, …, 100 (x, log scale) at every layer l (y, log scale). \
+                Each column shows A_l / max_l A_l (mean over seeds; brighter = closer to the maximum), crosses mark l* = argmax_l A_l for each seed, \
+                red dots the geometric mean of l* over seeds. Solid: least-squares line of log l* on log L over all (depth, seed) points; \
+                dashed: slope 3/5 (Corollary 1) with its least-squares intercept C. \
+                \(slopeSentences.joined(separator: ". ")). \
+                The paper's slope is 3/5 = 0.6; the infinite-width theory's own slope over L ∈ [10, 100] is 0.81 (figure 'theory', claim theory.equilibrium.slope.depths10to100).
+                """,
+            images: ["fig3.png", "fig3.pdf"],
+            protocolSettings: settings,
+            notes: notes,
+            measurements: measurements,
+            provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
+    }
+}
+
+/// Why the scaling-law figures cannot run.
+public enum ScalingLawError: Error, CustomStringConvertible, Equatable {
+    /// The candidate named in the environment is not defined.
+    case unknownCandidate(String, known: [String])
+
+    public var description: String {
+        switch self {
+        case let .unknownCandidate(name, known):
+            return "\(Fig3Figure.candidateVariable)=\(name) names no calibration candidate; use one of \(known.joined(separator: ", ")) or unset it."
+        }
+    }
+}
+
+/// The per-depth rows of Tables 1–3: width, learning rate, epochs run, test accuracy, beside the paper's.
+enum DepthTableRows {
+    static func rows(_ curve: ScalingLawCurve) -> [FigureResult.Setting] {
+        curve.depths.map { depth in
+            let setting = depth.setting
+            let epochs = depth.records.map { "\($0.epochCount)" }.joined(separator: "/")
+            let accuracies = depth.records.map(\.finalTest.accuracy)
+            let meanAccuracy = accuracies.reduce(0, +) / Double(max(1, accuracies.count))
+            let paperEpochs = setting.paperEpochs.map(String.init) ?? "not given"
+            let paperAccuracy = setting.paperTestAccuracy.map { NumberText.format($0 * 100) + "%" } ?? "not given"
+            let lr = setting.learningRate * curve.protocolUsed.learningRateScale
+            return .init("L = \(setting.depth)",
+                         "width \(setting.width), lr \(NumberText.format(lr)), epochs run \(epochs) (paper \(paperEpochs)), "
+                            + "test accuracy \(NumberText.format(meanAccuracy * 100))% (paper \(paperAccuracy)), "
+                            + "final train loss \(depth.records.map { NumberText.format($0.epochs.last?.trainLoss ?? .nan) }.joined(separator: "/"))")
+        }
+    }
+}

@@ -1,0 +1,228 @@
+import Core
+import Foundation
+
+/// One row of the paper's Tables 1–3 (Appendix E): the FFNN that Fig 3 trains at one depth.
+public struct PaperDepthSetting: Codable, Hashable, Sendable {
+    /// L, the number of weight layers.
+    public var depth: Int
+    /// N, the width of every hidden layer.
+    public var width: Int
+    /// The tuned SGD learning rate for this depth.
+    public var learningRate: Double
+    /// The paper's "epochs" column (nil where the paper gives none).
+    public var paperEpochs: Int?
+    /// The paper's final test accuracy as a fraction (nil where the paper gives none).
+    public var paperTestAccuracy: Double?
+
+    public init(depth: Int, width: Int, learningRate: Double, paperEpochs: Int?, paperTestAccuracy: Double?) {
+        self.depth = depth
+        self.width = width
+        self.learningRate = learningRate
+        self.paperEpochs = paperEpochs
+        self.paperTestAccuracy = paperTestAccuracy
+    }
+}
+
+/// The paper's per-depth protocols for Fig 3 (Tables 1–3, Appendix E; Fig 8 caption).
+public enum PaperDepthTables {
+    /// Table 1: CIFAR-10, width 256.
+    public static let cifar10: [PaperDepthSetting] = [
+        (10, 0.005, 100, 0.56), (20, 0.003, 100, 0.583), (30, 0.003, 150, 0.577), (40, 0.001, 200, 0.587),
+        (50, 0.001, 250, 0.58), (60, 0.0007, 300, 0.583), (70, 0.0005, 300, 0.591), (80, 0.0005, 500, 0.572),
+        (90, 0.0001, 500, 0.569), (100, 0.0001, 700, 0.56),
+    ].map { PaperDepthSetting(depth: $0.0, width: 256, learningRate: $0.1, paperEpochs: $0.2, paperTestAccuracy: $0.3) }
+
+    /// Table 2: Fashion-MNIST, width 100. The table stops at depth 90; depth 100's learning rate
+    /// 0.00007 is the last entry of the Fig 8(a) caption, and the paper gives no epochs or accuracy for it.
+    public static let fashionMNIST: [PaperDepthSetting] = [
+        (10, 0.003, 100, 0.883), (20, 0.004, 100, 0.886), (30, 0.004, 100, 0.896), (40, 0.002, 100, 0.889),
+        (50, 0.001, 100, 0.884), (60, 0.0007, 100, 0.877), (70, 0.0003, 200, 0.887), (80, 0.0002, 200, 0.879),
+        (90, 0.0001, 300, 0.876),
+    ].map { PaperDepthSetting(depth: $0.0, width: 100, learningRate: $0.1, paperEpochs: $0.2, paperTestAccuracy: $0.3) }
+        + [PaperDepthSetting(depth: 100, width: 100, learningRate: 0.00007, paperEpochs: nil, paperTestAccuracy: nil)]
+
+    /// Table 3: MNIST, width 100.
+    public static let mnist: [PaperDepthSetting] = [
+        (10, 0.003, 100, 0.97), (20, 0.003, 100, 0.97), (30, 0.003, 100, 0.969), (40, 0.002, 100, 0.976),
+        (50, 0.001, 100, 0.976), (60, 0.0007, 100, 0.976), (70, 0.0002, 200, 0.948), (80, 0.0001, 200, 0.944),
+        (90, 0.0002, 300, 0.961), (100, 0.0001, 300, 0.958),
+    ].map { PaperDepthSetting(depth: $0.0, width: 100, learningRate: $0.1, paperEpochs: $0.2, paperTestAccuracy: $0.3) }
+
+    /// The table for `dataset` (empty for datasets the paper did not use in Fig 3).
+    public static func settings(for dataset: DatasetName) -> [PaperDepthSetting] {
+        switch dataset {
+        case .cifar10: return cifar10
+        case .fashionMNIST: return fashionMNIST
+        case .mnist: return mnist
+        default: return []
+        }
+    }
+
+    /// Which table of the paper holds `dataset`'s settings.
+    public static func tableNumber(for dataset: DatasetName) -> Int? {
+        switch dataset {
+        case .cifar10: return 1
+        case .fashionMNIST: return 2
+        case .mnist: return 3
+        default: return nil
+        }
+    }
+}
+
+/// How the runs behind one l*(L) curve are trained and measured.
+///
+/// Every depth trains an FFNN of the paper's width with SGD (momentum 0.9,
+/// weight decay 5·10⁻⁴ — the engine's documented assumption; the paper gives
+/// no values), batch `batchSize`, cross-entropy, learning rate
+/// `learningRateScale` × the paper's tuned rate for that depth, until the
+/// epoch's mean train loss falls below `lossThreshold` or the epoch cap is
+/// reached; A_l (paper Eq. 7, full centring) is measured once, at the stop,
+/// on a class-balanced probe of `probePerClass` training samples per class.
+public struct ScalingLawProtocol: Hashable, Sendable {
+    /// A short name used in the calibration study and in captions.
+    public var name: String
+    /// The dataset.
+    public var dataset: DatasetName
+    /// The depths trained, with the paper's settings.
+    public var depths: [PaperDepthSetting]
+    /// Training samples per class (nil = the full training set).
+    public var trainPerClass: Int?
+    /// Probe samples per class for A_l.
+    public var probePerClass: Int
+    /// Minibatch size.
+    public var batchSize: Int
+    /// Multiplies every paper learning rate (Fig 8(b) uses 1/4).
+    public var learningRateScale: Double
+    /// Train-loss threshold of the stopping rule (the paper: 0.1).
+    public var lossThreshold: Double
+    /// Epoch cap per depth: the paper's epochs column times `epochCapFactor`
+    /// when `usesPaperEpochs`, otherwise `fixedEpochCap`.
+    public var usesPaperEpochs: Bool
+    /// See ``usesPaperEpochs``.
+    public var epochCapFactor: Double
+    /// See ``usesPaperEpochs``; also used where the paper gives no epochs.
+    public var fixedEpochCap: Int
+    /// Seeds per depth: base seed, base + 1, …
+    public var seedsPerDepth: Int
+    /// SGD momentum.
+    public var momentum: Double = 0.9
+    /// L2 weight decay (an assumption; see the type's documentation).
+    public var weightDecay: Double = 5e-4
+
+    public init(name: String, dataset: DatasetName, depths: [PaperDepthSetting], trainPerClass: Int?, probePerClass: Int,
+                batchSize: Int = 128, learningRateScale: Double = 1, lossThreshold: Double = 0.1,
+                usesPaperEpochs: Bool, epochCapFactor: Double = 1, fixedEpochCap: Int, seedsPerDepth: Int) {
+        self.name = name
+        self.dataset = dataset
+        self.depths = depths
+        self.trainPerClass = trainPerClass
+        self.probePerClass = probePerClass
+        self.batchSize = batchSize
+        self.learningRateScale = learningRateScale
+        self.lossThreshold = lossThreshold
+        self.usesPaperEpochs = usesPaperEpochs
+        self.epochCapFactor = epochCapFactor
+        self.fixedEpochCap = fixedEpochCap
+        self.seedsPerDepth = seedsPerDepth
+    }
+
+    /// The epoch cap at one depth (at least 1).
+    public func epochCap(for setting: PaperDepthSetting) -> Int {
+        guard usesPaperEpochs, let epochs = setting.paperEpochs else { return max(1, fixedEpochCap) }
+        return max(1, Int((Double(epochs) * epochCapFactor).rounded()))
+    }
+
+    /// The run at one depth and seed.
+    public func spec(for setting: PaperDepthSetting, seed: UInt64) -> RunSpec {
+        RunSpec(
+            dataset: dataset, trainSubsetPerClass: trainPerClass, probePerClass: probePerClass,
+            architecture: RunSpec.architecture(for: dataset, width: setting.width, depth: setting.depth),
+            optimizer: .sgd(learningRate: setting.learningRate * learningRateScale, momentum: momentum, weightDecay: weightDecay),
+            loss: .crossEntropy, batchSize: batchSize,
+            stopping: .trainLossBelow(threshold: lossThreshold, maxEpochs: epochCap(for: setting)),
+            alignment: AlignmentSchedule(atInitialisation: false, atStop: true, centring: .full),
+            seed: seed)
+    }
+
+    /// The seeds used from a base seed.
+    public func seeds(base: UInt64) -> [UInt64] {
+        (0..<max(1, seedsPerDepth)).map { base &+ UInt64($0) }
+    }
+
+    /// Every run, depth-major then seed.
+    public func specs(baseSeed: UInt64) -> [RunSpec] {
+        depths.flatMap { setting in seeds(base: baseSeed).map { spec(for: setting, seed: $0) } }
+    }
+
+    /// The same protocol with other learning rates or batch size (Fig 8).
+    public func varied(name: String, learningRateScale: Double? = nil, batchSize: Int? = nil) -> ScalingLawProtocol {
+        var copy = self
+        copy.name = name
+        if let learningRateScale { copy.learningRateScale = learningRateScale }
+        if let batchSize { copy.batchSize = batchSize }
+        return copy
+    }
+
+    /// The settings as (name, value) rows for a figure's protocol table.
+    public var settingRows: [FigureResult.Setting] {
+        var rows: [FigureResult.Setting] = [
+            .init("protocol", name),
+            .init("dataset", dataset.displayName),
+            .init("depths L", depths.map { "\($0.depth)" }.joined(separator: ", ")),
+            .init("width N", Array(Set(depths.map(\.width))).sorted().map(String.init).joined(separator: ", ")),
+            .init("training set", trainPerClass.map { "class-balanced subset of \($0) per class (\($0 * dataset.classCount) images)" } ?? "full training split"),
+            .init("learning rates", (learningRateScale == 1 ? "" : "\(NumberText.format(learningRateScale)) × ")
+                + "paper per depth: " + depths.map { "\($0.depth): \(NumberText.format($0.learningRate))" }.joined(separator: ", ")),
+            .init("optimiser", "SGD, momentum \(NumberText.format(momentum)), weight decay \(NumberText.format(weightDecay)) (assumed; not in the paper)"),
+            .init("batch size", "\(batchSize)"),
+            .init("stopping", "first epoch with mean train loss < \(NumberText.format(lossThreshold)), or the epoch cap"),
+            .init("epoch cap", usesPaperEpochs
+                ? (epochCapFactor == 1 ? "" : "\(NumberText.format(epochCapFactor)) × ") + "the paper's epochs per depth (\(fixedEpochCap) where none is given)"
+                : "\(fixedEpochCap) epochs at every depth"),
+            .init("alignment probe", "\(probePerClass) training samples per class, class-balanced, A_l with full centring (Eq. 6–7), measured once at the stop"),
+            .init("seeds per depth", "\(max(1, seedsPerDepth))"),
+        ]
+        rows.append(.init("loss", "cross-entropy"))
+        return rows
+    }
+}
+
+extension ScalingLawProtocol {
+    /// The paper's protocol (`--full`): full training split, the tables' learning rates, stop at
+    /// train loss 0.1 or the tables' epochs, 50 probe samples per class, `seeds` seeds.
+    public static func paper(_ dataset: DatasetName, seeds: Int) -> ScalingLawProtocol {
+        ScalingLawProtocol(
+            name: "paper", dataset: dataset, depths: PaperDepthTables.settings(for: dataset), trainPerClass: nil,
+            probePerClass: 50, usesPaperEpochs: true, fixedEpochCap: 300, seedsPerDepth: seeds)
+    }
+}
+
+extension ScalingLawProtocol {
+    /// Seeds per depth under `--full` (the authors' code repeats each depth 5 times).
+    public static let fullSeeds = 5
+
+    /// The quick protocol (`--quick`), chosen by the calibration study in docs/calibration.md.
+    public static func quick(_ dataset: DatasetName) -> ScalingLawProtocol {
+        calibrationCandidates(dataset)[0]
+    }
+
+    /// The protocols compared in docs/calibration.md (first = the chosen quick protocol).
+    /// Each trains the paper's depths and learning rates on a class-balanced subset until
+    /// the epoch's mean train loss is below 0.1 (the paper's rule), or a fixed epoch cap.
+    public static func calibrationCandidates(_ dataset: DatasetName) -> [ScalingLawProtocol] {
+        let depths = PaperDepthTables.settings(for: dataset)
+        func candidate(_ name: String, maxDepth: Int = 100, perClass: Int = 200, probe: Int = 20, lrScale: Double,
+                       cap: Int, seeds: Int) -> ScalingLawProtocol {
+            ScalingLawProtocol(name: name, dataset: dataset, depths: depths.filter { $0.depth <= maxDepth }, trainPerClass: perClass,
+                               probePerClass: probe, learningRateScale: lrScale, usesPaperEpochs: false, fixedEpochCap: cap,
+                               seedsPerDepth: seeds)
+        }
+        return [
+            candidate("sub200-lr2-L50", maxDepth: 50, lrScale: 2, cap: 300, seeds: 1),
+            candidate("sub200-lr1-L50", maxDepth: 50, lrScale: 1, cap: 300, seeds: 1),
+            candidate("sub200-lr2-L50-5seeds", maxDepth: 50, lrScale: 2, cap: 300, seeds: 5),
+            candidate("sub200-lr4-L50-5seeds", maxDepth: 50, lrScale: 4, cap: 200, seeds: 5),
+            candidate("sub200-lr4", lrScale: 4, cap: 200, seeds: 1),
+        ]
+    }
+}

@@ -1,0 +1,159 @@
+import Core
+import Foundation
+
+/// Fig 8 (Section 4, Appendix E): on Fashion-MNIST, (a) the paper's tuned per-depth learning
+/// rates at batch 128 (the runs of Fig 3), (b) learning rates 4× smaller, (c) batch size 512.
+/// The paper: the intercept C of log l* = (3/5) log L + C rises in (b) and in (c) relative
+/// to (a) — the peak of the alignment hierarchy moves toward the last layer.
+public struct Fig8Figure: FigureSpec {
+    public let id = "fig8"
+    public let title = "Learning rate and batch size move the intercept of log l*"
+    public let paperReference = "Figure 8, Section 4 and Appendix E"
+    public let datasets: [DatasetName] = [.fashionMNIST]
+
+    public init() {}
+
+    /// (a), (b), (c) for a profile; (a) is Fig 3's protocol, so its runs come from the cache.
+    static func protocols(profile: Profile, environment: [String: String]) throws -> [ScalingLawProtocol] {
+        let base = try Fig3Figure.protocolFor(.fashionMNIST, profile: profile, environment: environment)
+        return [
+            base.varied(name: base.name + ", tuned lr, batch 128"),
+            base.varied(name: base.name + ", lr / 4, batch 128", learningRateScale: 0.25),
+            base.varied(name: base.name + ", tuned lr, batch 512", batchSize: 512),
+        ]
+    }
+
+    /// Claim ids (suffix ".quick" under --quick).
+    static func claimIds(profile: Profile) -> (learningRate: String, batch: String) {
+        let suffix = profile == .quick ? ".quick" : ""
+        return ("fig8.intercept.lowerLearningRate" + suffix, "fig8.intercept.largerBatch" + suffix)
+    }
+
+    public func produce(in context: FigureContext) throws -> FigureResult {
+        let started = Date()
+        let protocols = try Self.protocols(profile: context.profile, environment: ProcessInfo.processInfo.environment)
+        let ids = Self.claimIds(profile: context.profile)
+        let availability = DatasetLocator.availability(of: .fashionMNIST, dataDirectory: context.dataDirectory)
+        var curves: [ScalingLawCurve] = []
+        var measurements: [ClaimMeasurement] = []
+        var notes: [String] = []
+        var hashes: [String] = []
+        if availability.isPresent {
+            for protocolUsed in protocols {
+                context.log("fig8: protocol '\(protocolUsed.name)'")
+                let results = context.run(protocolUsed.specs(baseSeed: context.seed))
+                let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: results)
+                if let error = curve.firstError as? RunError { throw error }
+                curves.append(curve)
+                hashes += curve.hashes
+            }
+            let intercepts = curves.map { $0.fit?.fixedSlopeIntercept }
+            for (index, id) in [(1, ids.learningRate), (2, ids.batch)] {
+                if let varied = intercepts[index], let base = intercepts[0] {
+                    measurements.append(ClaimMeasurement(
+                        claimId: id, value: varied - base,
+                        detail: "C(\(index == 1 ? "b" : "c")) − C(a) with C the least-squares intercept of log l* = (3/5) log L + C: "
+                            + "C(a) = \(NumberText.format(base)), C(\(index == 1 ? "b" : "c")) = \(NumberText.format(varied)); "
+                            + "free slopes \(curves.map { $0.fit.map { NumberText.format($0.free.slope) } ?? "—" }.joined(separator: ", "))"))
+                } else {
+                    measurements.append(ClaimMeasurement(claimId: id, notRunBecause: "a protocol produced fewer than two depths with an alignment profile"))
+                }
+            }
+            for curve in curves {
+                notes.append("\(curve.protocolUsed.name): l* per depth and seed \(curve.peaksText); slope \(curve.fit?.summary ?? "—"); "
+                    + "\(curve.depths.reduce(0) { $0 + $1.cappedRuns }) run(s) stopped at the epoch cap above the loss threshold; "
+                    + "test accuracy per depth \(curve.depths.map { d in NumberText.format(100 * d.records.reduce(0) { $0 + $1.finalTest.accuracy } / Double(d.records.count)) + "%" }.joined(separator: ", ")).")
+            }
+        } else {
+            let reason = "Fashion-MNIST is not on this machine (\(availability)); pass --data-dir with its files"
+            measurements = [ids.learningRate, ids.batch].map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
+            notes.append(reason + ".")
+        }
+        let letters = ["(a) tuned learning rates, batch 128", "(b) learning rates / 4, batch 128", "(c) tuned learning rates, batch 512"]
+        let panels = curves.isEmpty
+            ? letters.map { Panel(title: "\($0) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")) }
+            : zip(curves, letters).map { $0.0.panel(title: $0.1) }
+        try PlotFigure(panels: panels, columns: 3, panelSize: (width: 330, height: 280)).render(
+            png: context.outputDirectory.appendingPathComponent("fig8.png"),
+            pdf: context.outputDirectory.appendingPathComponent("fig8.pdf"))
+        var settings = protocols[0].settingRows
+        settings.append(.init("(b)", "every learning rate × 0.25"))
+        settings.append(.init("(c)", "batch size 512"))
+        return FigureResult(
+            id: id, title: title, paperReference: paperReference, profile: context.profile,
+            caption: """
+                Fashion-MNIST FFNNs of depth 10–100, as Fig 3: (a) the paper's tuned per-depth learning rates, batch 128 (the runs of Fig 3); \
+                (b) learning rates 4× smaller; (c) batch 512. Columns: A_l / max_l A_l after training; crosses: l* per seed; \
+                solid: free fit; dashed: slope 3/5 with its intercept C. The paper reports C rising in (b) and (c) relative to (a).
+                """,
+            images: ["fig8.png", "fig8.pdf"],
+            protocolSettings: settings,
+            notes: notes + ScalingLawClaims.commonNotes(profile: context.profile),
+            measurements: measurements,
+            provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
+    }
+}
+
+/// Tables 1–3 (Appendix E): per depth, width, learning rate, epochs run and final test
+/// accuracy of the Fig 3 runs, beside the paper's values. The runs are Fig 3's (shared cache).
+public struct DepthTableFigure: FigureSpec {
+    public let dataset: DatasetName
+    public var id: String { "table\(PaperDepthTables.tableNumber(for: dataset) ?? 0)" }
+    public var title: String { "\(dataset.displayName) FFNN protocol and test accuracy per depth" }
+    public var paperReference: String { "Table \(PaperDepthTables.tableNumber(for: dataset) ?? 0), Appendix E" }
+    public var datasets: [DatasetName] { [dataset] }
+
+    public init(dataset: DatasetName) {
+        self.dataset = dataset
+    }
+
+    public func produce(in context: FigureContext) throws -> FigureResult {
+        let started = Date()
+        let protocolUsed = try Fig3Figure.protocolFor(dataset, profile: context.profile, environment: ProcessInfo.processInfo.environment)
+        let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
+        var curve: ScalingLawCurve?
+        var notes: [String] = []
+        if availability.isPresent {
+            let built = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed,
+                                        results: context.run(protocolUsed.specs(baseSeed: context.seed)))
+            if let error = built.firstError as? RunError { throw error }
+            curve = built
+        } else {
+            notes.append("\(dataset.displayName) is not on this machine (\(availability)); pass --data-dir with its files.")
+        }
+        let paper = protocolUsed.depths
+        let paperDepths = paper.filter { $0.paperTestAccuracy != nil }
+        var accuracySeries = [Series(label: "paper", x: paperDepths.map { Double($0.depth) },
+                                     y: paperDepths.map { 100 * ($0.paperTestAccuracy ?? .nan) }, style: .line(1, marker: .square))]
+        var epochSeries = [Series(label: "paper", x: paper.filter { $0.paperEpochs != nil }.map { Double($0.depth) },
+                                  y: paper.compactMap(\.paperEpochs).map(Double.init), style: .line(1, marker: .square))]
+        if let curve {
+            let x = curve.depths.map { Double($0.setting.depth) }
+            let accuracies = curve.depths.map { $0.records.map { 100 * $0.finalTest.accuracy } }
+            let means = accuracies.map { $0.reduce(0, +) / Double($0.count) }
+            accuracySeries.append(Series(label: "this run (\(protocolUsed.name))", x: x, y: means, style: .line(0, marker: .circle),
+                                         band: (accuracies.map { $0.min() ?? .nan }, accuracies.map { $0.max() ?? .nan })))
+            let epochs = curve.depths.map { $0.records.map { Double($0.epochCount) } }
+            epochSeries.append(Series(label: "this run: epochs to loss < \(NumberText.format(protocolUsed.lossThreshold)) or cap",
+                                      x: x, y: epochs.map { $0.reduce(0, +) / Double($0.count) }, style: .line(0, marker: .circle),
+                                      band: (epochs.map { $0.min() ?? .nan }, epochs.map { $0.max() ?? .nan })))
+            notes.append("Bands: range over \(protocolUsed.seedsPerDepth) seed(s). Under --quick the networks train on a subset, so accuracies and epoch counts are not comparable with the paper's; --full is the paper's protocol.")
+        }
+        let figure = PlotFigure(panels: [
+            Panel(title: "Final test accuracy", xAxis: .linear("depth L"), yAxis: .linear("test accuracy (%)"), series: accuracySeries, legend: .auto),
+            Panel(title: "Epochs trained", xAxis: .linear("depth L"), yAxis: .log10("epochs"), series: epochSeries, legend: .auto),
+        ], columns: 2)
+        try figure.render(png: context.outputDirectory.appendingPathComponent("\(id).png"),
+                          pdf: context.outputDirectory.appendingPathComponent("\(id).pdf"))
+        var settings = protocolUsed.settingRows
+        if let curve { settings += DepthTableRows.rows(curve) }
+        return FigureResult(
+            id: id, title: title, paperReference: paperReference, profile: context.profile,
+            caption: "Per depth: width, learning rate, epochs actually run and final test accuracy of the Fig 3 runs on \(dataset.displayName), against Table \(PaperDepthTables.tableNumber(for: dataset) ?? 0) of the paper (rows under Protocol).",
+            images: ["\(id).png", "\(id).pdf"],
+            protocolSettings: settings,
+            notes: notes + ScalingLawClaims.commonNotes(profile: context.profile),
+            measurements: [],
+            provenance: Provenance.current(seed: context.seed, hashes: curve?.hashes ?? [], started: started))
+    }
+}

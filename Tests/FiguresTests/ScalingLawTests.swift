@@ -1,0 +1,172 @@
+import Core
+import XCTest
+@testable import Figures
+
+final class ScalingLawTests: XCTestCase {
+    // MARK: Peak layer
+
+    func testPeakLayerIsOneBasedArgmaxWithTiesToTheShallowerLayer() {
+        XCTAssertEqual(PeakLayer.index(of: [0.1, 0.5, 0.3]), 2)
+        XCTAssertEqual(PeakLayer.index(of: [0.4, 0.2, 0.4]), 1)
+        XCTAssertEqual(PeakLayer.index(of: [.nan, 0.2, 0.1]), 2)
+        XCTAssertEqual(PeakLayer.index(of: [-0.3, -0.1, -0.2]), 2)
+        XCTAssertNil(PeakLayer.index(of: [.nan, .infinity]))
+        XCTAssertNil(PeakLayer.index(of: []))
+    }
+
+    func testRelativeProfileDividesByTheMaximum() {
+        let profile = PeakLayer.relativeProfile([0.2, 0.4, .nan, 0.1])
+        XCTAssertEqual(profile[0], 0.5, accuracy: 1e-15)
+        XCTAssertEqual(profile[1], 1, accuracy: 1e-15)
+        XCTAssertTrue(profile[2].isNaN)
+        XCTAssertEqual(profile[3], 0.25, accuracy: 1e-15)
+        XCTAssertTrue(PeakLayer.relativeProfile([0, -1]).allSatisfy(\.isNaN))
+    }
+
+    // MARK: Fits
+
+    /// Hand computation: x = log L, y = log l* for three points on l* = L^{0.6}·e^{0.1}
+    /// plus one perturbed point; slope from Σ(x − x̄)(y − ȳ)/Σ(x − x̄)².
+    func testFreeAndFixedSlopeFitsMatchAHandComputation() throws {
+        let points = [PeakPoint(depth: 10, seed: 0, peakLayer: 3), PeakPoint(depth: 20, seed: 0, peakLayer: 6),
+                      PeakPoint(depth: 40, seed: 0, peakLayer: 8), PeakPoint(depth: 80, seed: 0, peakLayer: 20)]
+        let x = points.map { log(Double($0.depth)) }, y = points.map { log(Double($0.peakLayer)) }
+        let mx = x.reduce(0, +) / 4, my = y.reduce(0, +) / 4
+        let sxy = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+        let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        let slope = sxy / sxx
+        let fit = try ScalingLawFit(points: points, bootstrapResamples: 0)
+        XCTAssertEqual(fit.free.slope, slope, accuracy: 1e-12)
+        XCTAssertEqual(fit.free.intercept, my - slope * mx, accuracy: 1e-12)
+        let c = zip(x, y).reduce(0) { $0 + $1.1 - 0.6 * $1.0 } / 4
+        XCTAssertEqual(fit.fixedSlopeIntercept, c, accuracy: 1e-12)
+        let rms = (zip(x, y).reduce(0) { $0 + pow($1.1 - 0.6 * $1.0 - c, 2) } / 4).squareRoot()
+        XCTAssertEqual(fit.fixedSlopeRMSResidual, rms, accuracy: 1e-12)
+        let residual = zip(x, y).reduce(0) { $0 + pow($1.1 - (my - slope * mx) - slope * $1.0, 2) }
+        let se = (residual / 2 / sxx).squareRoot()
+        XCTAssertEqual(fit.tStatisticAgainstCorollary ?? .nan, (slope - 0.6) / se, accuracy: 1e-9)
+        XCTAssertEqual(fit.freeRMSResidual, (residual / 4).squareRoot(), accuracy: 1e-12)
+        XCTAssertNil(fit.bootstrapInterval)
+        XCTAssertEqual(fit.depthCount, 4)
+        // The free fit never has larger residuals than the fixed-slope one.
+        XCTAssertLessThanOrEqual(fit.freeRMSResidual, fit.fixedSlopeRMSResidual + 1e-15)
+    }
+
+    func testBootstrapIntervalCollapsesOnAnExactPowerLawAndIsDeterministic() throws {
+        // l* = L exactly (slope 1) with two identical seeds per depth: every resample with
+        // two distinct depths gives slope 1.
+        let exact = [10, 20, 40, 80].flatMap { L in [0, 1].map { PeakPoint(depth: L, seed: UInt64($0), peakLayer: L) } }
+        let fit = try ScalingLawFit(points: exact, bootstrapResamples: 500, bootstrapSeed: 3)
+        let interval = try XCTUnwrap(fit.bootstrapInterval)
+        XCTAssertEqual(interval.lowerBound, 1, accuracy: 1e-12)
+        XCTAssertEqual(interval.upperBound, 1, accuracy: 1e-12)
+
+        let noisy = [10, 20, 30, 40, 60, 80, 100].flatMap { L in
+            [0, 1, 2].map { s in PeakPoint(depth: L, seed: UInt64(s), peakLayer: max(1, Int(pow(Double(L), 0.6)) + (s == 1 ? 2 : 0) - (L % 20 == 0 ? 1 : 0))) }
+        }
+        let a = try ScalingLawFit(points: noisy, bootstrapResamples: 800, bootstrapSeed: 7)
+        let b = try ScalingLawFit(points: noisy, bootstrapResamples: 800, bootstrapSeed: 7)
+        XCTAssertEqual(a.bootstrapInterval, b.bootstrapInterval)
+        let ci = try XCTUnwrap(a.bootstrapInterval)
+        XCTAssertLessThan(ci.lowerBound, a.free.slope)
+        XCTAssertGreaterThan(ci.upperBound, a.free.slope)
+        XCTAssertLessThan(ci.upperBound - ci.lowerBound, 1)
+    }
+
+    func testQuantileInterpolatesBetweenOrderStatistics() {
+        XCTAssertEqual(ScalingLawFit.quantile([0, 1, 2, 3, 4], 0.5), 2)
+        XCTAssertEqual(ScalingLawFit.quantile([0, 10], 0.25), 2.5, accuracy: 1e-12)
+        XCTAssertEqual(ScalingLawFit.quantile([5], 0.9), 5)
+    }
+
+    func testFitNeedsTwoDepths() {
+        XCTAssertThrowsError(try ScalingLawFit(points: [PeakPoint(depth: 10, seed: 0, peakLayer: 3),
+                                                        PeakPoint(depth: 10, seed: 1, peakLayer: 4)]))
+    }
+
+    // MARK: Protocols and tables
+
+    func testPaperTablesMatchTheAppendix() {
+        XCTAssertEqual(PaperDepthTables.fashionMNIST.map(\.learningRate),
+                       [0.003, 0.004, 0.004, 0.002, 0.001, 0.0007, 0.0003, 0.0002, 0.0001, 0.00007])  // Fig 8(a) caption
+        XCTAssertEqual(PaperDepthTables.fashionMNIST.map(\.depth), Array(stride(from: 10, through: 100, by: 10)))
+        XCTAssertEqual(PaperDepthTables.cifar10.map(\.width), Array(repeating: 256, count: 10))
+        XCTAssertEqual(PaperDepthTables.cifar10.last?.paperEpochs, 700)
+        XCTAssertEqual(PaperDepthTables.mnist[6].learningRate, 0.0002)
+        XCTAssertEqual(PaperDepthTables.mnist[8].paperTestAccuracy, 0.961)
+        XCTAssertNil(PaperDepthTables.fashionMNIST.last?.paperEpochs)
+    }
+
+    func testProtocolBuildsThePaperRunSpecs() throws {
+        let paper = ScalingLawProtocol.paper(.fashionMNIST, seeds: 2)
+        let specs = paper.specs(baseSeed: 10)
+        XCTAssertEqual(specs.count, 20)
+        XCTAssertEqual(specs.map(\.seed).prefix(4), [10, 11, 10, 11])
+        let deepest = try XCTUnwrap(specs.last)
+        XCTAssertEqual(deepest.architecture.depth, 100)
+        XCTAssertEqual(deepest.architecture.width, 100)
+        XCTAssertEqual(deepest.stopping, .trainLossBelow(threshold: 0.1, maxEpochs: 300))  // no paper epochs → fixed cap
+        XCTAssertEqual(specs[12].stopping, .trainLossBelow(threshold: 0.1, maxEpochs: 200))  // depth 70: Table 2
+        XCTAssertEqual(deepest.optimizer, .sgd(learningRate: 0.00007, momentum: 0.9, weightDecay: 5e-4))
+        XCTAssertNil(deepest.trainSubsetPerClass)
+        XCTAssertEqual(deepest.batchSize, 128)
+        XCTAssertFalse(deepest.alignment.atInitialisation)
+        XCTAssertTrue(deepest.alignment.atStop)
+        XCTAssertNoThrow(try deepest.validate())
+
+        let slower = paper.varied(name: "b", learningRateScale: 0.25)
+        XCTAssertEqual(slower.spec(for: PaperDepthTables.fashionMNIST[0], seed: 0).optimizer.learningRate, 0.00075, accuracy: 1e-15)
+        let bigger = paper.varied(name: "c", batchSize: 512)
+        XCTAssertEqual(bigger.spec(for: PaperDepthTables.fashionMNIST[0], seed: 0).batchSize, 512)
+        // Fig 8(a) is Fig 3's protocol: same runs, same cache entries.
+        XCTAssertEqual(paper.varied(name: "a").specs(baseSeed: 10).map(\.configurationHash), specs.map(\.configurationHash))
+    }
+
+    func testQuickProtocolAndCandidatesAreValid() throws {
+        for candidate in ScalingLawProtocol.calibrationCandidates(.fashionMNIST) {
+            for spec in candidate.specs(baseSeed: 0) { XCTAssertNoThrow(try spec.validate(), candidate.name) }
+        }
+        XCTAssertEqual(Set(ScalingLawProtocol.calibrationCandidates(.fashionMNIST).map(\.name)).count,
+                       ScalingLawProtocol.calibrationCandidates(.fashionMNIST).count)
+        XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, environment: [Fig3Figure.candidateVariable: "nope"]))
+        XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, environment: [Fig3Figure.candidateVariable: "nope"]).name, "paper")
+    }
+
+    // MARK: Curve from records
+
+    func testCurveTakesPeaksFromTheFinalTrainingProbeAlignment() throws {
+        let protocolUsed = ScalingLawProtocol(
+            name: "t", dataset: .fashionMNIST, depths: Array(PaperDepthTables.fashionMNIST.prefix(2)), trainPerClass: 10,
+            probePerClass: 2, usesPaperEpochs: false, fixedEpochCap: 1, seedsPerDepth: 2)
+        let specs = protocolUsed.specs(baseSeed: 0)
+        func record(_ spec: RunSpec, peak: Int, stop: StopReason) -> RunRecord {
+            let L = spec.architecture.depth
+            let train = (1...L).map { $0 == peak ? 1.0 : 0.5 / Double($0) }
+            let test = (1...L).map { $0 == 1 ? 1.0 : 0.1 }
+            return RunRecord(spec: spec, trainingSampleCount: 100, stepsPerEpoch: 1, epochs: [],
+                             alignments: [AlignmentSnapshot(step: 1, epoch: 1, trainProbe: train, testProbe: test)],
+                             stopReason: stop, totalSteps: 1, finalTrain: Evaluation(loss: 0.1, accuracy: 1),
+                             finalTest: Evaluation(loss: 0.2, accuracy: 0.8), wallSeconds: 2, machine: "", finalWeightsFile: nil)
+        }
+        let results: [Result<RunRecord, Error>] = [
+            .success(record(specs[0], peak: 3, stop: .thresholdReached)),
+            .success(record(specs[1], peak: 4, stop: .epochCap)),
+            .success(record(specs[2], peak: 7, stop: .thresholdReached)),
+            .success(record(specs[3], peak: 9, stop: .diverged)),
+        ]
+        let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: 0, results: results)
+        XCTAssertEqual(curve.points.map(\.peakLayer), [3, 4, 7])
+        XCTAssertEqual(curve.depths[0].cappedRuns, 1)
+        XCTAssertEqual(curve.depths[1].divergedRuns, 1)
+        // Layer 3: 1 for the seed peaking there, 0.5/3 for the other; layer 4: 0.5/4 and 1.
+        XCTAssertEqual(curve.depths[0].meanRelativeProfile[2], 0.5 * (1 + 0.5 / 3), accuracy: 1e-12)
+        XCTAssertEqual(curve.depths[0].meanRelativeProfile[3], 0.5 * (0.5 / 4 + 1), accuracy: 1e-12)
+        XCTAssertEqual(curve.depths[0].geometricMeanPeak ?? 0, (3.0 * 4).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(curve.testProbeFit?.free.slope ?? .nan, 0, accuracy: 1e-12)
+        XCTAssertNotNil(curve.fit)
+        XCTAssertEqual(curve.trainingSeconds, 6)
+        let measurements = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .quick)
+        XCTAssertEqual(measurements.map(\.claimId), ["fig3.fashionMNIST.slope.quick", "fig3.fashionMNIST.fixedSlopeResidual.quick", "fig3.fashionMNIST.slope.quickBand"])
+        XCTAssertEqual(measurements[0].value ?? .nan, curve.fit?.free.slope ?? 0, accuracy: 0)
+    }
+}
