@@ -42,7 +42,7 @@ final class SecondOrderFigureTests: XCTestCase {
             HessianMoment(name: name, step: index, eigenvalues: [Double(index + 1), -1], residualNorms: [0, 0], energies: energies, loss: 1)
         }
         let study = HessianStudyResult(configuration: configuration, updateSteps: [0, 1], updateCorrelation: [0.9, 0.8],
-                                       firstOrderCorrelation: [1, 1], measurementSteps: [0, 1, 2],
+                                       firstOrderCorrelation: [1, 1], infinitesimalCorrelation: [0.7, 0.7], measurementSteps: [0, 1, 2],
                                        alignments: [[Double]](repeating: [Double](repeating: 0.2, count: 10), count: 3),
                                        collinearity: [-1, -1, -1], losses: [2, 1, 0.5], moments: moments, wallSeconds: 0)
         let panels = Fig5Figure.panels(study: study, dataset: .fashionMNIST)

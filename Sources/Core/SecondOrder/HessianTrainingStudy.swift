@@ -91,6 +91,9 @@ public struct HessianStudyResult: Codable, Sendable {
     public var updateCorrelation: [Double]
     /// corr(Ψ(t+1)Ỹ − Ψ(t)Ỹ, H_Ỹ(t)(θ(t+1) − θ(t))) (Eq. 9, first order, no Approximation 1).
     public var firstOrderCorrelation: [Double]
+    /// corr(H_Ỹ(t)Ψ(t)w, H_w(t)Ψ(t)Ỹ): the two first-order predictions against each other, i.e. the
+    /// η → 0 limit of the Fig 5a correlation, which isolates Approximation 1 from finite-step effects.
+    public var infinitesimalCorrelation: [Double]
     /// Steps of the alignment measurements.
     public var measurementSteps: [Int]
     /// alignments[j][l − 1] = A_l at measurementSteps[j].
@@ -142,7 +145,7 @@ public enum HessianTrainingStudy {
         let eta = configuration.learningRate
         let depth = configuration.depth
 
-        var result = HessianStudyResult(configuration: configuration, updateSteps: [], updateCorrelation: [], firstOrderCorrelation: [],
+        var result = HessianStudyResult(configuration: configuration, updateSteps: [], updateCorrelation: [], firstOrderCorrelation: [], infinitesimalCorrelation: [],
                                         measurementSteps: [], alignments: [], collinearity: [], losses: [], moments: [], wallSeconds: 0)
         var snapshots: [[Double]] = []
         var previousFeatures: [Double]?
@@ -158,6 +161,7 @@ public enum HessianTrainingStudy {
                 result.updateSteps.append(t - 1)
                 result.updateCorrelation.append(VectorStatistics.correlation(change, approximation))
                 result.firstOrderCorrelation.append(VectorStatistics.correlation(change, firstOrder))
+                result.infinitesimalCorrelation.append(VectorStatistics.correlation(firstOrder, approximation))
             }
             if t % configuration.measureEvery == 0 || t == configuration.steps {
                 let alignment = LayerAlignment.alignments(network: network, probeFeatures: probeInputs, probeLabels: probe.labels,
