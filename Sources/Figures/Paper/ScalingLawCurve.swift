@@ -141,7 +141,7 @@ public struct ScalingLawCurve: Sendable {
                                  style: SeriesStyle(color: .ink, lineWidth: 1.2, dash: [5, 3])))
             let ci = fit.bootstrapInterval.map { "[\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "—"
             annotations.append(TextAnnotation(
-                text: "slope \(NumberText.format(fit.free.slope)), 95% CI \(ci), R^{2} = \(NumberText.format(fit.free.rSquared))",
+                text: "slope \(NumberText.format(fit.free.slope)), bootstrap 95% CI \(ci), R^{2} = \(NumberText.format(fit.free.rSquared))",
                 position: .relative(x: 0.03, y: 0.97), anchor: .topLeft))
         }
         return Panel(

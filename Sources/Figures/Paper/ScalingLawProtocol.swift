@@ -218,11 +218,20 @@ extension ScalingLawProtocol {
                                seedsPerDepth: seeds)
         }
         return [
+            candidate("sub200-lr1-L50", maxDepth: 50, lrScale: 1, cap: 300, seeds: 3),
+            candidate("sub200-lr1-L50-6seeds", maxDepth: 50, lrScale: 1, cap: 300, seeds: 6),
+            candidate("sub200-lr1-L60-3seeds", maxDepth: 60, lrScale: 1, cap: 300, seeds: 3),
             candidate("sub200-lr2-L50", maxDepth: 50, lrScale: 2, cap: 300, seeds: 1),
-            candidate("sub200-lr1-L50", maxDepth: 50, lrScale: 1, cap: 300, seeds: 1),
-            candidate("sub200-lr2-L50-5seeds", maxDepth: 50, lrScale: 2, cap: 300, seeds: 5),
             candidate("sub200-lr4-L50-5seeds", maxDepth: 50, lrScale: 4, cap: 200, seeds: 5),
             candidate("sub200-lr4", lrScale: 4, cap: 200, seeds: 1),
+            // The paper protocol at its two shallowest depths, one seed: the same runs as `--full`
+            // (same specifications and cache entries), to compare l* with the subset protocols.
+            {
+                var paper = ScalingLawProtocol.paper(dataset, seeds: 1)
+                paper.name = "paper-L20"
+                paper.depths = paper.depths.filter { $0.depth <= 20 }
+                return paper
+            }(),
         ]
     }
 }
