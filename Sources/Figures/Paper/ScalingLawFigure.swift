@@ -67,7 +67,7 @@ public struct Fig3Figure: FigureSpec {
                 continue
             }
             context.log("fig3: \(dataset.displayName), protocol '\(protocolUsed.name)', \(protocolUsed.specs(baseSeed: context.seed).count) runs")
-            let results = context.run(protocolUsed.specs(baseSeed: context.seed))
+            let results = protocolUsed.run(in: context)
             let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: results)
             hashes += curve.hashes
             if let error = curve.firstError {

@@ -41,7 +41,7 @@ public struct Fig8Figure: FigureSpec {
         if availability.isPresent {
             for protocolUsed in protocols {
                 context.log("fig8: protocol '\(protocolUsed.name)'")
-                let results = context.run(protocolUsed.specs(baseSeed: context.seed))
+                let results = protocolUsed.run(in: context)
                 let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: results)
                 if let error = curve.firstError as? RunError { throw error }
                 curves.append(curve)
@@ -115,7 +115,7 @@ public struct DepthTableFigure: FigureSpec {
         var notes: [String] = []
         if availability.isPresent {
             let built = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed,
-                                        results: context.run(protocolUsed.specs(baseSeed: context.seed)))
+                                        results: protocolUsed.run(in: context))
             if let error = built.firstError as? RunError { throw error }
             curve = built
         } else {
