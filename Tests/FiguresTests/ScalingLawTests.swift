@@ -116,8 +116,12 @@ final class ScalingLawTests: XCTestCase {
 
         let slower = paper.varied(name: "b", learningRateScale: 0.25)
         XCTAssertEqual(slower.spec(for: PaperDepthTables.fashionMNIST[0], seed: 0).optimizer.learningRate, 0.00075, accuracy: 1e-15)
-        let bigger = paper.varied(name: "c", batchSize: 512)
+        let bigger = paper.varied(name: "c", batchSize: 512, epochCapScale: 4)
         XCTAssertEqual(bigger.spec(for: PaperDepthTables.fashionMNIST[0], seed: 0).batchSize, 512)
+        // Table 2 gives 100 epochs at depth 10; depth 100 has none and falls back to 300.
+        XCTAssertEqual(bigger.spec(for: PaperDepthTables.fashionMNIST[0], seed: 0).stopping, .trainLossBelow(threshold: 0.1, maxEpochs: 400))
+        XCTAssertEqual(bigger.spec(for: PaperDepthTables.fashionMNIST[9], seed: 0).stopping, .trainLossBelow(threshold: 0.1, maxEpochs: 1200))
+        XCTAssertEqual(paper.varied(name: "one", seedsPerDepth: 1).specs(baseSeed: 10).count, 10)
         // Fig 8(a) is Fig 3's protocol: same runs, same cache entries.
         XCTAssertEqual(paper.varied(name: "a").specs(baseSeed: 10).map(\.configurationHash), specs.map(\.configurationHash))
     }

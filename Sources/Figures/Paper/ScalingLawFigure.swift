@@ -50,7 +50,6 @@ public struct Fig3Figure: FigureSpec {
         var slopeSentences: [String] = []
         for dataset in datasets(for: context.profile) {
             let protocolUsed = try Self.protocolFor(dataset, profile: context.profile, environment: environment)
-            let key = ScalingLawClaims.key(dataset)
             let slopeClaim = ScalingLawClaims.slope(dataset, profile: context.profile)
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
             guard availability.isPresent else {
@@ -58,9 +57,9 @@ public struct Fig3Figure: FigureSpec {
                 panels.append(Panel(title: "\(dataset.displayName) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")))
                 measurements.append(ClaimMeasurement(claimId: slopeClaim, notRunBecause: reason))
                 if dataset == .fashionMNIST {
-                    measurements.append(ClaimMeasurement(claimId: "fig3.\(key).fixedSlopeResidual", notRunBecause: reason))
+                    measurements.append(ClaimMeasurement(claimId: ScalingLawClaims.fixedSlopeResidual(dataset, profile: context.profile), notRunBecause: reason))
                     if context.profile == .quick {
-                        measurements.append(ClaimMeasurement(claimId: "fig3.\(key).slope.quickBand", notRunBecause: reason))
+                        measurements.append(ClaimMeasurement(claimId: ScalingLawClaims.quickBand(dataset), notRunBecause: reason))
                     }
                 }
                 notes.append(reason + ".")

@@ -169,11 +169,18 @@ public struct ScalingLawProtocol: Hashable, Sendable {
     }
 
     /// The same protocol with other learning rates or batch size (Fig 8).
-    public func varied(name: String, learningRateScale: Double? = nil, batchSize: Int? = nil) -> ScalingLawProtocol {
+    /// Fig 8 changes the learning rates or the batch size; `epochCapScale` multiplies the epoch
+    /// cap (both the fixed cap and the paper-epochs factor), since 4× smaller steps or 4× fewer
+    /// steps per epoch need about 4× as many epochs to reach the same train loss.
+    public func varied(name: String, learningRateScale: Double? = nil, batchSize: Int? = nil, epochCapScale: Double = 1,
+                       seedsPerDepth: Int? = nil) -> ScalingLawProtocol {
         var copy = self
         copy.name = name
         if let learningRateScale { copy.learningRateScale = learningRateScale }
         if let batchSize { copy.batchSize = batchSize }
+        if let seedsPerDepth { copy.seedsPerDepth = seedsPerDepth }
+        copy.fixedEpochCap = Int((Double(fixedEpochCap) * epochCapScale).rounded())
+        copy.epochCapFactor *= epochCapScale
         return copy
     }
 

@@ -16,10 +16,13 @@ public struct Fig8Figure: FigureSpec {
     /// (a), (b), (c) for a profile; (a) is Fig 3's protocol, so its runs come from the cache.
     static func protocols(profile: Profile, environment: [String: String]) throws -> [ScalingLawProtocol] {
         let base = try Fig3Figure.protocolFor(.fashionMNIST, profile: profile, environment: environment)
+        // Under --quick one seed per depth (the first of Fig 3's), so that (b) and (c), which
+        // need about 4× as many epochs, stay affordable; --full keeps Fig 3's seeds.
+        let seeds = profile == .quick ? 1 : base.seedsPerDepth
         return [
-            base.varied(name: base.name + ", tuned lr, batch 128"),
-            base.varied(name: base.name + ", lr / 4, batch 128", learningRateScale: 0.25),
-            base.varied(name: base.name + ", tuned lr, batch 512", batchSize: 512),
+            base.varied(name: base.name + ", tuned lr, batch 128", seedsPerDepth: seeds),
+            base.varied(name: base.name + ", lr / 4, batch 128", learningRateScale: 0.25, epochCapScale: 4, seedsPerDepth: seeds),
+            base.varied(name: base.name + ", tuned lr, batch 512", batchSize: 512, epochCapScale: 4, seedsPerDepth: seeds),
         ]
     }
 
@@ -77,8 +80,8 @@ public struct Fig8Figure: FigureSpec {
             png: context.outputDirectory.appendingPathComponent("fig8.png"),
             pdf: context.outputDirectory.appendingPathComponent("fig8.pdf"))
         var settings = protocols[0].settingRows
-        settings.append(.init("(b)", "every learning rate × 0.25"))
-        settings.append(.init("(c)", "batch size 512"))
+        settings.append(.init("(b)", "every learning rate × 0.25, epoch cap × 4"))
+        settings.append(.init("(c)", "batch size 512, epoch cap × 4"))
         return FigureResult(
             id: id, title: title, paperReference: paperReference, profile: context.profile,
             caption: """
