@@ -42,10 +42,13 @@ public struct Fig8Figure: FigureSpec {
         var notes: [String] = []
         var hashes: [String] = []
         if availability.isPresent {
-            for protocolUsed in protocols {
-                context.log("fig8: protocol '\(protocolUsed.name)'")
-                let results = protocolUsed.run(in: context)
-                let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: results)
+            // All three protocols' runs at once, so that --jobs is used even with one seed per depth.
+            let specLists = protocols.map { $0.specs(baseSeed: context.seed) }
+            context.log("fig8: \(specLists.reduce(0) { $0 + $1.count }) runs over protocols " + protocols.map { "'\($0.name)'" }.joined(separator: ", "))
+            var results = context.run(specLists.flatMap { $0 })[...]
+            for (protocolUsed, specs) in zip(protocols, specLists) {
+                let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: Array(results.prefix(specs.count)))
+                results = results.dropFirst(specs.count)
                 if let error = curve.firstError as? RunError { throw error }
                 curves.append(curve)
                 hashes += curve.hashes
