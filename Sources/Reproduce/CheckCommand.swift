@@ -21,14 +21,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let targets = try TargetsFile.load(from: options.targetsURL)
-            let writer = ReportWriter(directory: options.outputDirectory, targets: targets)
-            let (main, full) = try writer.loadResults()
-            guard main != nil || full != nil else {
-                throw FileError.unreadable(
-                    path: options.outputDirectory.appendingPathComponent("results.json").path,
-                    reason: "no stored results; run 'reproduce all --quick' (or a figure id) first")
-            }
+            let (targets, main, full) = try options.loadStoredResults()
             var claims = ClaimEvaluator.evaluate(targets: targets, results: main?.figures ?? [])
             if let full {
                 claims += ClaimEvaluator.evaluate(targets: targets, results: full.figures)
@@ -64,17 +57,25 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let targets = try TargetsFile.load(from: options.targetsURL)
-            let writer = ReportWriter(directory: options.outputDirectory, targets: targets)
-            let (main, full) = try writer.loadResults()
-            guard main != nil || full != nil else {
-                throw FileError.unreadable(
-                    path: options.outputDirectory.appendingPathComponent("results.json").path,
-                    reason: "no stored results to report; run 'reproduce all --quick' first")
-            }
-            for url in try writer.write() { print(url.relativePathFromCurrentDirectory) }
+            let (targets, _, _) = try options.loadStoredResults()
+            for url in try ReportWriter(directory: options.outputDirectory, targets: targets).write() { print(url.relativePathFromCurrentDirectory) }
         } catch {
             throw Failure.exit(for: error)
         }
+    }
+}
+
+extension ResultsOptions {
+    /// The targets file and the stored results of the output directory (and of
+    /// its `full/`), failing with a sentence that says what to run when there are none.
+    func loadStoredResults() throws -> (targets: TargetsFile, main: ResultsFile?, full: ResultsFile?) {
+        let targets = try TargetsFile.load(from: targetsURL)
+        let (main, full) = try ReportWriter(directory: outputDirectory, targets: targets).loadResults()
+        guard main != nil || full != nil else {
+            throw FileError.unreadable(
+                path: outputDirectory.appendingPathComponent("results.json").path,
+                reason: "no stored results; run 'reproduce all --quick' (or a figure id) first")
+        }
+        return (targets, main, full)
     }
 }
