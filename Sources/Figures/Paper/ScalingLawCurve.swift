@@ -139,9 +139,10 @@ public struct ScalingLawCurve: Sendable {
             series.append(Series(label: "slope 3/5 (C = \(NumberText.format(fit.fixedSlopeIntercept)))", x: lineX,
                                  y: lineX.map { exp(fit.fixedSlopeIntercept) * pow($0, 0.6) },
                                  style: SeriesStyle(color: .ink, lineWidth: 1.2, dash: [5, 3])))
-            let ci = fit.bootstrapInterval.map { "[\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "—"
+            func two(_ value: Double) -> String { String(format: "%.2f", value) }
+            let ci = fit.bootstrapInterval.map { "[\(two($0.lowerBound)), \(two($0.upperBound))]" } ?? "—"
             annotations.append(TextAnnotation(
-                text: "slope \(NumberText.format(fit.free.slope)), bootstrap 95% CI \(ci), R^{2} = \(NumberText.format(fit.free.rSquared))",
+                text: "slope \(two(fit.free.slope)), 95% CI \(ci) (bootstrap), R^{2} = \(two(fit.free.rSquared))",
                 position: .relative(x: 0.03, y: 0.97), anchor: .topLeft))
         }
         return Panel(

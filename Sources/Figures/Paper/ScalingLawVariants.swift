@@ -76,9 +76,11 @@ public struct Fig8Figure: FigureSpec {
             notes.append(reason + ".")
         }
         let letters = ["(a) tuned learning rates, batch 128", "(b) learning rates / 4, batch 128", "(c) tuned learning rates, batch 512"]
-        let panels = curves.isEmpty
+        var panels = curves.isEmpty
             ? letters.map { Panel(title: "\($0) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")) }
             : zip(curves, letters).map { $0.0.panel(title: $0.1) }
+        // One legend (on the last panel) is enough: the three panels draw the same series.
+        for index in panels.indices.dropLast() { panels[index].legend = .none }
         try PlotFigure(panels: panels, columns: 3, panelSize: (width: 330, height: 280)).render(
             png: context.outputDirectory.appendingPathComponent("fig8.png"),
             pdf: context.outputDirectory.appendingPathComponent("fig8.pdf"))
