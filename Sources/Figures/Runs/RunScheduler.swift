@@ -72,15 +72,22 @@ public enum RunSchedulerError: Error, CustomStringConvertible {
 }
 
 /// One progress line for many runs: "[runs 3/12] <the latest run's status>".
+///
+/// Concurrent runs take turns on the line, so updates are thinned per run
+/// (every phase change, otherwise at most every 0.5 s on a terminal and every
+/// 30 s in a log), which also keeps logs short.
 private final class SchedulerProgress: ProgressSink, @unchecked Sendable {
     private let bar: TerminalProgressBar
     private let lock = NSLock()
     private let total: Int
+    private let interval: Double
     private var finished = 0
+    private var lastForwarded: [String: (time: Double, phase: RunProgress.Phase)] = [:]
 
     init(total: Int) {
         self.total = total
         bar = TerminalProgressBar()
+        if case .lines(let seconds) = bar.resolvedStyle { interval = seconds } else { interval = 0.5 }
     }
 
     func finishedOne() {
@@ -88,9 +95,14 @@ private final class SchedulerProgress: ProgressSink, @unchecked Sendable {
     }
 
     func update(_ progress: RunProgress) {
+        let now = ProcessInfo.processInfo.systemUptime
         lock.lock()
+        let previous = lastForwarded[progress.configurationHash]
+        let due = previous == nil || previous!.phase != progress.phase || now - previous!.time >= interval
+        if due { lastForwarded[progress.configurationHash] = (now, progress.phase) }
         let done = finished
         lock.unlock()
+        guard due else { return }
         var labelled = progress
         if total > 1 { labelled.label = "[runs \(done)/\(total)] " + progress.label }
         bar.update(labelled)
