@@ -153,7 +153,7 @@ final class AlignmentHierarchyTests: XCTestCase {
         let context = FigureContext(profile: .quick, seed: 1, outputDirectory: directory.appendingPathComponent("out"),
                                     cacheDirectory: directory.appendingPathComponent("cache"), dataDirectory: emptyData,
                                     jobs: 1, log: { _ in })
-        let result = try Fig10Figure().produce(in: context)
+        let result = try LearningRateHierarchyFigure.fig10.produce(in: context)
         XCTAssertEqual(result.images, ["fig10.png", "fig10.pdf"])
         for image in result.images {
             XCTAssertTrue(FileManager.default.fileExists(atPath: context.outputDirectory.appendingPathComponent(image).path))

@@ -5,11 +5,11 @@ import Foundation
 /// two datasets. For each dataset, left: train and test loss and every
 /// layer's A_l against SGD iterations (log axis, one curve per layer coloured
 /// by l); right: A_l against l at the end of training.
-struct TrainingHierarchyFigure: Sendable {
-    let id: String
-    let title: String
-    let paperReference: String
-    let datasets: [DatasetName]
+public struct TrainingHierarchyFigure: FigureSpec {
+    public let id: String
+    public let title: String
+    public let paperReference: String
+    public let datasets: [DatasetName]
     let paperCaption: String
 
     static let depth = 10
@@ -21,7 +21,7 @@ struct TrainingHierarchyFigure: Sendable {
         }
     }
 
-    func produce(in context: FigureContext) throws -> FigureResult {
+    public func produce(in context: FigureContext) throws -> FigureResult {
         let started = Date()
         let specs = specs(context)
         context.log("\(id): \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
@@ -62,32 +62,18 @@ struct TrainingHierarchyFigure: Sendable {
     }
 }
 
-/// Paper Fig 2: the alignment hierarchy on MNIST and CIFAR-10 (depth 10, width 256).
-public struct Fig2Figure: FigureSpec {
-    private let base = TrainingHierarchyFigure(
+extension TrainingHierarchyFigure {
+    /// Paper Fig 2: the alignment hierarchy on MNIST and CIFAR-10 (depth 10, width 256).
+    public static let fig2 = TrainingHierarchyFigure(
         id: "fig2", title: "Alignment hierarchy during training, depth 10, width 256",
         paperReference: "Figure 2, Section 2.3", datasets: [.mnist, .cifar10],
         paperCaption: "Paper Fig 2: layerwise alignment hierarchy for MNIST and CIFAR-10, FFNN of depth 10 and width 256.")
-    public var id: String { base.id }
-    public var title: String { base.title }
-    public var paperReference: String { base.paperReference }
-    public var datasets: [DatasetName] { base.datasets }
-    public init() {}
-    public func produce(in context: FigureContext) throws -> FigureResult { try base.produce(in: context) }
-}
 
-/// Paper Fig 7: the alignment hierarchy on KMNIST and Fashion-MNIST (depth 10, width 256).
-public struct Fig7Figure: FigureSpec {
-    private let base = TrainingHierarchyFigure(
+    /// Paper Fig 7: the alignment hierarchy on KMNIST and Fashion-MNIST (depth 10, width 256).
+    public static let fig7 = TrainingHierarchyFigure(
         id: "fig7", title: "Alignment hierarchy on KMNIST and Fashion-MNIST",
         paperReference: "Figure 7, Appendix E", datasets: [.kmnist, .fashionMNIST],
         paperCaption: "Paper Fig 7: layerwise alignment hierarchy for KMNIST and Fashion-MNIST, FFNN of depth 10 and width 256, SGD with momentum and weight decay, learning rate 0.003.")
-    public var id: String { base.id }
-    public var title: String { base.title }
-    public var paperReference: String { base.paperReference }
-    public var datasets: [DatasetName] { base.datasets }
-    public init() {}
-    public func produce(in context: FigureContext) throws -> FigureResult { try base.produce(in: context) }
 }
 
 /// Paper Fig 1 (Introduction): example alignment hierarchies of depth-20 FFNNs
@@ -145,11 +131,12 @@ public struct Fig1Figure: FigureSpec {
 /// Paper Figs 9 and 10 (Appendix E): alignment progress during training at
 /// three learning rates (depth 10, width 256) on one dataset, with the test
 /// accuracy and loss of each run; panel (c) is the paper's learning rate 0.05.
-struct LearningRateHierarchyFigure: Sendable {
-    let id: String
-    let title: String
-    let paperReference: String
+public struct LearningRateHierarchyFigure: FigureSpec {
+    public let id: String
+    public let title: String
+    public let paperReference: String
     let dataset: DatasetName
+    public var datasets: [DatasetName] { [dataset] }
     /// The paper's test accuracy (percent) and loss at lr 0.05.
     let paperAccuracy: Double
     let paperLoss: Double
@@ -157,7 +144,7 @@ struct LearningRateHierarchyFigure: Sendable {
 
     static let depth = 10
 
-    func produce(in context: FigureContext) throws -> FigureResult {
+    public func produce(in context: FigureContext) throws -> FigureResult {
         let started = Date()
         let rates = AlignmentHierarchyProtocol.learningRateSweep
         let specs = rates.map {
@@ -217,32 +204,18 @@ struct LearningRateHierarchyFigure: Sendable {
     }
 }
 
-/// Paper Fig 9: alignment during training at three learning rates, Fashion-MNIST.
-public struct Fig9Figure: FigureSpec {
-    private let base = LearningRateHierarchyFigure(
+extension LearningRateHierarchyFigure {
+    /// Paper Fig 9: alignment during training at three learning rates, Fashion-MNIST.
+    public static let fig9 = LearningRateHierarchyFigure(
         id: "fig9", title: "Alignment during training at three learning rates, Fashion-MNIST",
         paperReference: "Figure 9, Appendix E", dataset: .fashionMNIST, paperAccuracy: 87.1, paperLoss: 0.41,
         paperCaption: "Paper Fig 9: alignment progress during training, Fashion-MNIST; (c) learning rate 0.05, test accuracy 87.1%, test loss 0.41.")
-    public var id: String { base.id }
-    public var title: String { base.title }
-    public var paperReference: String { base.paperReference }
-    public var datasets: [DatasetName] { [base.dataset] }
-    public init() {}
-    public func produce(in context: FigureContext) throws -> FigureResult { try base.produce(in: context) }
-}
 
-/// Paper Fig 10: alignment during training at three learning rates, CIFAR-10.
-public struct Fig10Figure: FigureSpec {
-    private let base = LearningRateHierarchyFigure(
+    /// Paper Fig 10: alignment during training at three learning rates, CIFAR-10.
+    public static let fig10 = LearningRateHierarchyFigure(
         id: "fig10", title: "Alignment during training at three learning rates, CIFAR-10",
         paperReference: "Figure 10, Appendix E", dataset: .cifar10, paperAccuracy: 51.4, paperLoss: 1.41,
         paperCaption: "Paper Fig 10: alignment progress during training, CIFAR-10; (c) learning rate 0.05, test accuracy 51.4%, test loss 1.41.")
-    public var id: String { base.id }
-    public var title: String { base.title }
-    public var paperReference: String { base.paperReference }
-    public var datasets: [DatasetName] { [base.dataset] }
-    public init() {}
-    public func produce(in context: FigureContext) throws -> FigureResult { try base.produce(in: context) }
 }
 
 /// Text and file helpers shared by the hierarchy figures.
