@@ -42,13 +42,7 @@ public struct RunCache: Sendable {
     ///   `FileError.unreadable` when it cannot be read.
     public func record(for spec: RunSpec) throws -> RunRecord? {
         let url = recordURL(for: spec)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw FileError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
-        }
+        guard let data = try Self.contentsIfPresent(url) else { return nil }
         struct VersionProbe: Decodable { var formatVersion: Int? }
         guard let probe = try? Self.jsonDecoder().decode(VersionProbe.self, from: data) else {
             throw FileError.corrupt(path: url.path, reason: "it is not valid JSON; delete it to rerun the run")
@@ -103,13 +97,7 @@ public struct RunCache: Sendable {
     ///   delete it to restart the run from the beginning.
     func checkpoint(for spec: RunSpec) throws -> RunCheckpoint? {
         let url = checkpointURL(for: spec)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw FileError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
-        }
+        guard let data = try Self.contentsIfPresent(url) else { return nil }
         do {
             return try RunCheckpoint(serialized: data, expecting: spec, path: url.path)
         } catch let FileError.corrupt(path, reason) {
@@ -154,5 +142,16 @@ public struct RunCache: Sendable {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return decoder
+    }
+
+    /// The file's bytes, or nil when it does not exist.
+    /// - Throws: `FileError.unreadable` when it exists but cannot be read.
+    private static func contentsIfPresent(_ url: URL) throws -> Data? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw FileError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
+        }
     }
 }

@@ -103,18 +103,26 @@ public enum EngineBenchmark {
         }
     }
 
-    /// Seconds per ``Trainer/step(features:labels:)`` (SGD with momentum, cross-entropy) on random
-    /// batches of `batchSize` samples with the architecture's input dimension and classes.
-    public static func timeTrainingStep(architecture: NetworkArchitecture, batchSize: Int, repeats: Int,
-                                        minimumSeconds: Double = 0.2) -> Timing {
+    /// A seeded trainer (SGD with momentum, cross-entropy) and four random batches for timing steps.
+    private static func stepWorkload(architecture: NetworkArchitecture, batchSize: Int)
+        -> (trainer: Trainer, batches: [(Matrix<Float>, [Int])])
+    {
         var generator = SeededGenerator(seed: 2)
         let batches = (0..<4).map { _ in
             (Matrix(rows: batchSize, columns: architecture.inputDimension,
                     storage: randomFloats(batchSize * architecture.inputDimension, &generator)),
              (0..<batchSize).map { _ in generator.nextInt(below: architecture.outputDimension) })
         }
-        var trainer = Trainer(network: DenseNetwork(architecture: architecture, generator: &generator),
+        let trainer = Trainer(network: DenseNetwork(architecture: architecture, generator: &generator),
                               optimizer: .sgd(learningRate: 1e-3, momentum: 0.9, weightDecay: 0), loss: .crossEntropy)
+        return (trainer, batches)
+    }
+
+    /// Seconds per ``Trainer/step(features:labels:)`` (SGD with momentum, cross-entropy) on random
+    /// batches of `batchSize` samples with the architecture's input dimension and classes.
+    public static func timeTrainingStep(architecture: NetworkArchitecture, batchSize: Int, repeats: Int,
+                                        minimumSeconds: Double = 0.2) -> Timing {
+        var (trainer, batches) = stepWorkload(architecture: architecture, batchSize: batchSize)
         var next = 0
         return measure(repeats: repeats, minimumSeconds: minimumSeconds) {
             let batch = batches[next % batches.count]
@@ -127,14 +135,7 @@ public enum EngineBenchmark {
     /// (``trainingStepGemms(architecture:batchSize:)``), measured alternately.
     public static func timeTrainingStepAndItsGemms(architecture: NetworkArchitecture, batchSize: Int, repeats: Int,
                                                    minimumSeconds: Double = 0.2) -> (step: Timing, gemms: Timing) {
-        var generator = SeededGenerator(seed: 2)
-        let batches = (0..<4).map { _ in
-            (Matrix(rows: batchSize, columns: architecture.inputDimension,
-                    storage: randomFloats(batchSize * architecture.inputDimension, &generator)),
-             (0..<batchSize).map { _ in generator.nextInt(below: architecture.outputDimension) })
-        }
-        var trainer = Trainer(network: DenseNetwork(architecture: architecture, generator: &generator),
-                              optimizer: .sgd(learningRate: 1e-3, momentum: 0.9, weightDecay: 0), loss: .crossEntropy)
+        var (trainer, batches) = stepWorkload(architecture: architecture, batchSize: batchSize)
         var next = 0
         let gemms = GemmWorkload(trainingStepGemms(architecture: architecture, batchSize: batchSize))
         let timings = measureInterleaved(repeats: repeats, minimumSeconds: minimumSeconds, [
