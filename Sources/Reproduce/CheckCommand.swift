@@ -37,7 +37,7 @@ struct CheckCommand: ParsableCommand {
             if failing.isEmpty {
                 print("\ngate: PASS — \(measured) measured claims; every band held and every paper claim reproduced or documented")
             } else {
-                print("\ngate: FAIL — " + failing.map { "\($0.claim.id) (\($0.verdict.rawValue))" }.joined(separator: ", "))
+                print("\ngate: FAIL — " + failing.map { "\($0.claim.id) (\($0.verdictText))" }.joined(separator: ", "))
                 throw ExitCode(1)
             }
         } catch {

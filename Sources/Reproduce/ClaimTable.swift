@@ -6,7 +6,7 @@ enum ClaimTable {
         let header = ["claim", "profile", "kind", "measured", "accepted", "verdict"]
         let rows = claims.map { c in
             [c.claim.id, c.profile.rawValue, c.claim.kind == .paper ? "paper" : "band",
-             c.measured.map(NumberText.format) ?? "—", c.claim.acceptedRangeText, c.verdict.rawValue]
+             c.measured.map(NumberText.format) ?? "—", c.claim.acceptedRangeText, c.verdictText]
         }
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

@@ -35,8 +35,20 @@ struct RunOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The claims and tolerances file.", valueName: "file"))
     var targets: String = "paper-targets.json"
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Seeds per depth for the figures that repeat runs (fig3, fig8, table1-3).",
+        discussion: "Default: the profile's (fig3: 3 quick, 5 full; fig8: 1 quick, 5 full). A changed count is a different protocol: the quick regression band is then reported as not run.",
+        valueName: "n"))
+    var seeds: Int?
+
+    @Flag(name: .customLong("cached-only"), help: ArgumentHelp(
+        "Train nothing: draw and measure from the finished run records already in --cache.",
+        discussion: "Runs not in the cache are left out and named in the figure's notes and claim details (a partial result says so). Use it to look at a long --full run while its remaining runs are still to come."))
+    var cachedOnly = false
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs).") }
+        if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1, got \(seeds).") }
         if let dataDir, !FileManager.default.fileExists(atPath: dataDir) {
             throw ValidationError("--data-dir '\(dataDir)' does not exist.")
         }

@@ -60,7 +60,7 @@ struct RunCommand: ParsableCommand {
         let context = FigureContext(
             profile: options.profile, seed: options.seed, outputDirectory: output,
             cacheDirectory: options.cacheDirectory, dataDirectory: options.dataDirectory,
-            jobs: options.jobs, log: { printError($0) })
+            jobs: options.jobs, seedsPerDepth: options.seeds, cachedOnly: options.cachedOnly, log: { printError($0) })
         var produced: [FigureResult] = []
         for entry in entries {
             guard let spec = entry.spec else { continue }

@@ -55,6 +55,17 @@ final class ClaimTests: XCTestCase {
         XCTAssertTrue(ClaimEvaluator.gatePasses(evaluated.filter { !["fail", "left"].contains($0.claim.id) }))
     }
 
+    func testAVerdictFromPartOfTheRunsIsMarkedPartial() {
+        let targets = TargetsFile(schemaVersion: 1, policy: nil, claims: [claim("whole"), claim("part")])
+        let evaluated = ClaimEvaluator.evaluate(targets: targets, results: [result([
+            ClaimMeasurement(claimId: "whole", value: 1, detail: ""),
+            ClaimMeasurement(claimId: "part", value: 3, detail: "", partialBecause: "partial result from 3 of 6 planned runs"),
+        ])])
+        XCTAssertEqual(evaluated.map(\.verdictText), ["REPRODUCED", "NOT REPRODUCED (partial)"])
+        XCTAssertEqual(evaluated[1].partialBecause, "partial result from 3 of 6 planned runs")
+        XCTAssertFalse(ClaimEvaluator.gatePasses(evaluated), "a partial failure still fails the gate")
+    }
+
     func testFigureNotRunIsNotRun() {
         let targets = TargetsFile(schemaVersion: 1, policy: nil, claims: [claim()])
         let evaluated = ClaimEvaluator.evaluate(targets: targets, results: [])

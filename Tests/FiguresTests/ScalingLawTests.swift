@@ -172,5 +172,95 @@ final class ScalingLawTests: XCTestCase {
         let measurements = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .quick)
         XCTAssertEqual(measurements.map(\.claimId), ["fig3.fashionMNIST.slope.quick", "fig3.fashionMNIST.fixedSlopeResidual.quick", "fig3.fashionMNIST.slope.quickBand"])
         XCTAssertEqual(measurements[0].value ?? .nan, curve.fit?.free.slope ?? 0, accuracy: 0)
+        XCTAssertNil(measurements[0].partialBecause)
+        XCTAssertNil(curve.completenessSentence)
+        // The band belongs to the chosen quick protocol only; protocol "t" is another one.
+        XCTAssertNil(measurements[2].value)
+        XCTAssertTrue(measurements[2].notRunReason?.contains("protocol 't'") ?? false, measurements[2].notRunReason ?? "")
+    }
+
+    /// A record whose final training-probe alignment peaks at `peak`.
+    private func record(_ spec: RunSpec, peak: Int) -> RunRecord {
+        let L = spec.architecture.depth
+        return RunRecord(spec: spec, trainingSampleCount: 100, stepsPerEpoch: 1, epochs: [],
+                         alignments: [AlignmentSnapshot(step: 1, epoch: 1, trainProbe: (1...L).map { $0 == peak ? 1.0 : 0.1 },
+                                                        testProbe: (1...L).map { $0 == peak ? 1.0 : 0.1 })],
+                         stopReason: .thresholdReached, totalSteps: 1, finalTrain: Evaluation(loss: 0.1, accuracy: 1),
+                         finalTest: Evaluation(loss: 0.2, accuracy: 0.8), wallSeconds: 1, machine: "", finalWeightsFile: nil)
+    }
+
+    func testRunsAbsentFromTheCacheMakeAPartialCurveThatSaysWhatIsMissing() throws {
+        let protocolUsed = ScalingLawProtocol(
+            name: "t", dataset: .fashionMNIST, depths: Array(PaperDepthTables.fashionMNIST.prefix(3)), trainPerClass: 10,
+            probePerClass: 2, usesPaperEpochs: false, fixedEpochCap: 1, seedsPerDepth: 2)
+        let specs = protocolUsed.specs(baseSeed: 4)  // depths 10, 10, 20, 20, 30, 30; seeds 4, 5
+        let results: [Result<RunRecord, Error>] = [
+            .success(record(specs[0], peak: 2)), .success(record(specs[1], peak: 3)),
+            .success(record(specs[2], peak: 5)), .failure(RunSchedulerError.notInCache(specs[3].label)),
+            .failure(RunSchedulerError.notInCache(specs[4].label)), .failure(RunSchedulerError.notInCache(specs[5].label)),
+        ]
+        let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: 4, results: results)
+        XCTAssertNil(curve.firstError, "absent runs are not failures")
+        XCTAssertEqual(curve.missingRuns, [specs[3].label, specs[4].label, specs[5].label])
+        XCTAssertEqual(curve.depths.map(\.setting.depth), [10, 20])
+        let sentence = try XCTUnwrap(curve.completenessSentence)
+        XCTAssertTrue(sentence.contains("3 of 6 planned runs"), sentence)
+        XCTAssertTrue(sentence.contains("L = 20: seed 5; L = 30: seed 4, 5"), sentence)
+        let measurements = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .full)
+        XCTAssertEqual(measurements.map(\.claimId), ["fig3.fashionMNIST.slope", "fig3.fashionMNIST.fixedSlopeResidual"])
+        XCTAssertEqual(measurements.map(\.partialBecause), [sentence, sentence])
+        // Three points at two depths: log l* = slope · log L + c through (10, 2), (10, 3), (20, 5).
+        let expectedSlope = (log(5.0) - (log(2.0) + log(3.0)) / 2) / log(2.0)
+        XCTAssertEqual(measurements[0].value ?? .nan, expectedSlope, accuracy: 1e-12)
+
+        let nothing = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: 4,
+                                      results: specs.map { .failure(RunSchedulerError.notInCache($0.label)) })
+        let notRun = ScalingLawClaims.measurements(nothing, dataset: .fashionMNIST, profile: .full)
+        XCTAssertTrue(notRun.allSatisfy { $0.value == nil && ($0.notRunReason ?? "").contains("0 of 6 planned runs") })
+    }
+
+    func testSeedsOverrideKeepsTheCacheEntriesAndSuspendsTheQuickBand() throws {
+        let paperFive = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, environment: [:])
+        let paperTwo = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 2, environment: [:])
+        XCTAssertEqual(paperFive.seedsPerDepth, ScalingLawProtocol.fullSeeds)
+        XCTAssertEqual(paperTwo.seedsPerDepth, 2)
+        // Seeds 1 and 2 are the same runs (same cache entries) as under the default five seeds.
+        let five = Set(paperFive.specs(baseSeed: 1).map(\.configurationHash))
+        let two = paperTwo.specs(baseSeed: 1).map(\.configurationHash)
+        XCTAssertEqual(two.count, 20)
+        XCTAssertTrue(two.allSatisfy(five.contains))
+        // The default count changes nothing, not even the name.
+        let quick = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, seedsPerDepth: ScalingLawProtocol.quick(.fashionMNIST).seedsPerDepth,
+                                               environment: [:])
+        XCTAssertEqual(quick, ScalingLawProtocol.quick(.fashionMNIST))
+        let quickOne = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, seedsPerDepth: 1, environment: [:])
+        let specs = quickOne.specs(baseSeed: 1)
+        let curve = ScalingLawCurve(protocolUsed: quickOne, baseSeed: 1,
+                                    results: specs.map { .success(record($0, peak: max(1, $0.architecture.depth / 10))) })
+        let band = try XCTUnwrap(ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .quick).last)
+        XCTAssertEqual(band.claimId, "fig3.fashionMNIST.slope.quickBand")
+        XCTAssertNil(band.value)
+        XCTAssertTrue(band.notRunReason?.contains("1 seeds per depth") ?? false, band.notRunReason ?? "")
+        // Fig 8 follows --seeds too.
+        XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, seedsPerDepth: 2, environment: [:]).map(\.seedsPerDepth), [2, 2, 2])
+        XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, environment: [:]).map(\.seedsPerDepth), [1, 1, 1])
+    }
+
+    func testCachedOnlySchedulerReturnsStoredRecordsAndTrainsNothing() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cached-only-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let specs = ScalingLawProtocol.quick(.fashionMNIST).specs(baseSeed: 1).prefix(2)
+        let stored = record(specs[specs.startIndex], peak: 2)
+        try RunCache(directory: directory).store(stored)
+        let scheduler = RunScheduler(cacheDirectory: directory, dataDirectory: nil, jobs: 2, showsProgress: false, cachedOnly: true)
+        let results = scheduler.run(Array(specs))
+        XCTAssertEqual(try results[0].get().configurationHash, stored.configurationHash)
+        XCTAssertEqual(try results[0].get().alignments, stored.alignments)
+        XCTAssertThrowsError(try results[1].get()) { error in
+            XCTAssertEqual(error as? RunSchedulerError, .notInCache(specs[specs.startIndex + 1].label))
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        XCTAssertEqual(files.count, 1, "nothing trained, nothing written: \(files)")
     }
 }

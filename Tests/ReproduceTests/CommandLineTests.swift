@@ -146,6 +146,21 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(list.stdout.contains("fashion-mnist"))
     }
 
+    func testCachedOnlyDrawsFromTheCacheWithoutTraining() throws {
+        let empty = Self.workspace.appendingPathComponent("empty-cache")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let result = try Self.run(["fig3", "--quick", "--cached-only", "--cache", "empty-cache", "--out", "cached-only", "--targets", Self.targets])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("--cached-only"), result.stderr)
+        XCTAssertTrue(result.stdout.contains("0 of 15 planned runs"), result.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: Self.workspace.appendingPathComponent("cached-only/fig3.png").path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: empty.path), [], "nothing was trained or cached")
+
+        let noSeeds = try Self.run(["fig3", "--seeds", "0", "--targets", Self.targets])
+        XCTAssertEqual(noSeeds.status, 64)
+        XCTAssertTrue(noSeeds.stderr.contains("--seeds must be at least 1"), noSeeds.stderr)
+    }
+
     func testBadInputsExitWithAClearSentence() throws {
         let unknown = try Self.run(["fig99", "--targets", Self.targets])
         XCTAssertEqual(unknown.status, 64)

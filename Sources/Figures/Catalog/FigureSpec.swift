@@ -15,17 +15,26 @@ public struct FigureContext: Sendable {
     public var dataDirectory: URL?
     /// How many runs may execute at once.
     public var jobs: Int
+    /// Seeds per configuration for the figures that repeat runs over seeds (Fig 3, Fig 8,
+    /// Tables 1–3); nil keeps each figure's profile default.
+    public var seedsPerDepth: Int?
+    /// When true nothing is trained: figures use the finished records already in the cache,
+    /// and every other run fails with ``RunSchedulerError/notInCache(_:)``.
+    public var cachedOnly: Bool
     /// Writes a line of progress for the user (stderr).
     public var log: @Sendable (String) -> Void
 
     public init(profile: Profile, seed: UInt64, outputDirectory: URL, cacheDirectory: URL,
-                dataDirectory: URL?, jobs: Int, log: @escaping @Sendable (String) -> Void) {
+                dataDirectory: URL?, jobs: Int, seedsPerDepth: Int? = nil, cachedOnly: Bool = false,
+                log: @escaping @Sendable (String) -> Void) {
         self.profile = profile
         self.seed = seed
         self.outputDirectory = outputDirectory
         self.cacheDirectory = cacheDirectory
         self.dataDirectory = dataDirectory
         self.jobs = jobs
+        self.seedsPerDepth = seedsPerDepth
+        self.cachedOnly = cachedOnly
         self.log = log
     }
 }
@@ -34,7 +43,7 @@ extension FigureContext {
     /// Runs the trainings a figure needs (cached, resumable, `jobs` at once),
     /// returning each record or the error that prevented it, in the order given.
     public func run(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
-        RunScheduler(cacheDirectory: cacheDirectory, dataDirectory: dataDirectory, jobs: jobs).run(specs)
+        RunScheduler(cacheDirectory: cacheDirectory, dataDirectory: dataDirectory, jobs: jobs, cachedOnly: cachedOnly).run(specs)
     }
 }
 

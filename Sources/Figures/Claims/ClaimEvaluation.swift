@@ -33,6 +33,11 @@ public struct ClaimResult: Codable, Sendable {
     public var detail: String
     /// The verdict.
     public var verdict: Verdict
+    /// Set when the measurement rests on part of the protocol's runs (see ``ClaimMeasurement/partialBecause``).
+    public var partialBecause: String? = nil
+
+    /// The verdict as shown in tables: "(partial)" is appended to a verdict from part of the runs.
+    public var verdictText: String { verdict.rawValue + (partialBecause == nil ? "" : " (partial)") }
 }
 
 /// Compares measurements with targets. The code never decides a verdict on its
@@ -80,7 +85,9 @@ public enum ClaimEvaluator {
         case (.regression, true): verdict = .held
         case (.regression, false): verdict = .left
         }
-        return make(value, measurement.detail, verdict)
+        var evaluated = make(value, measurement.detail, verdict)
+        evaluated.partialBecause = measurement.partialBecause
+        return evaluated
     }
 
     /// Whether the gate passes: no band left, no undocumented failing paper claim.

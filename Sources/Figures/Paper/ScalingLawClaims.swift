@@ -40,27 +40,41 @@ enum ScalingLawClaims {
         if claimsResidual { ids.append(residualId) }
         if claimsBand { ids.append(quickBand(dataset)) }
         guard let fit = curve.fit else {
-            let reason = "fewer than two depths produced an alignment profile (\(curve.firstError.map { "\($0)" } ?? "no usable runs"))"
+            let cause = curve.firstError.map { "\($0)" } ?? curve.completenessSentence ?? "no usable runs"
+            let reason = "fewer than two depths produced an alignment profile (\(cause))"
             return ids.map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
         }
         let capped = curve.depths.reduce(0) { $0 + $1.cappedRuns }
+        let partial = curve.completenessSentence.map { "; " + $0 } ?? ""
         let t = fit.tStatisticAgainstCorollary.map { NumberText.format($0) } ?? "—"
         var result = [
             ClaimMeasurement(
                 claimId: slopeId, value: fit.free.slope,
                 detail: "OLS of log l* on log L: \(fit.summary); t = (slope − 3/5)/SE = \(t); protocol '\(curve.protocolUsed.name)'; "
-                    + "\(capped) run(s) stopped at the epoch cap above the loss threshold"),
+                    + "\(capped) run(s) stopped at the epoch cap above the loss threshold" + partial,
+                partialBecause: curve.completenessSentence),
         ]
         if claimsResidual {
             result.append(ClaimMeasurement(
                 claimId: residualId, value: fit.fixedSlopeRMSResidual,
                 detail: "RMS of log l* − (3/5 log L + C) over \(fit.pointCount) points, C = \(NumberText.format(fit.fixedSlopeIntercept)) "
-                    + "(free fit's RMS residual \(NumberText.format(fit.freeRMSResidual)))"))
+                    + "(free fit's RMS residual \(NumberText.format(fit.freeRMSResidual)))" + partial,
+                partialBecause: curve.completenessSentence))
         }
         if claimsBand {
-            result.append(ClaimMeasurement(
-                claimId: quickBand(dataset), value: fit.free.slope,
-                detail: "same slope as \(slopeId), against the band measured in docs/calibration.md"))
+            let quickDefault = ScalingLawProtocol.quick(dataset)
+            if curve.protocolUsed != quickDefault {
+                result.append(ClaimMeasurement(
+                    claimId: quickBand(dataset),
+                    notRunBecause: "the band holds for the quick protocol as chosen in docs/calibration.md (\(quickDefault.seedsPerDepth) seeds per depth); "
+                        + "this run changed it (protocol '\(curve.protocolUsed.name)', \(curve.protocolUsed.seedsPerDepth) seeds per depth)"))
+            } else if let partial = curve.completenessSentence {
+                result.append(ClaimMeasurement(claimId: quickBand(dataset), notRunBecause: "the band needs every run of the quick protocol: " + partial))
+            } else {
+                result.append(ClaimMeasurement(
+                    claimId: quickBand(dataset), value: fit.free.slope,
+                    detail: "same slope as \(slopeId), against the band measured in docs/calibration.md"))
+            }
         }
         return result
     }

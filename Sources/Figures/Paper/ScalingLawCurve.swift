@@ -36,10 +36,15 @@ public struct ScalingLawCurve: Sendable {
     public var fit: ScalingLawFit?
     /// The same fit on the test probe's l*.
     public var testProbeFit: ScalingLawFit?
-    /// The first error that prevented runs (e.g. a missing dataset), if any.
+    /// The first error that prevented runs (e.g. a missing dataset), if any; runs that are
+    /// only absent from the cache under `--cached-only` are in ``missingRuns`` instead.
     public var firstError: Error?
+    /// Labels of the runs asked for but not in the cache (`--cached-only`), in protocol order.
+    public var missingRuns: [String]
     /// Configuration hashes of every run asked for.
     public var hashes: [String]
+    /// The base seed the runs were derived from.
+    public var baseSeed: UInt64
 
     /// Every usable point.
     public var points: [PeakPoint] { depths.flatMap(\.peaks) }
@@ -50,23 +55,43 @@ public struct ScalingLawCurve: Sendable {
     /// Builds the curve from the scheduler's results, given in the order of `protocolUsed.specs(baseSeed:)`.
     public init(protocolUsed: ScalingLawProtocol, baseSeed: UInt64, results: [Result<RunRecord, Error>]) {
         self.protocolUsed = protocolUsed
+        self.baseSeed = baseSeed
         let specs = protocolUsed.specs(baseSeed: baseSeed)
         hashes = specs.map(\.configurationHash)
         var byDepth: [Int: [RunRecord]] = [:]
         var firstError: Error?
+        var missing: [String] = []
         for (spec, result) in zip(specs, results) {
             switch result {
             case let .success(record): byDepth[spec.architecture.depth, default: []].append(record)
+            case let .failure(RunSchedulerError.notInCache(label)): missing.append(label)
             case let .failure(error): if firstError == nil { firstError = error }
             }
         }
         self.firstError = firstError
+        missingRuns = missing
         depths = protocolUsed.depths.compactMap { setting in
             guard let records = byDepth[setting.depth] else { return nil }
             return Self.depthResult(setting: setting, records: records)
         }
         fit = try? ScalingLawFit(points: depths.flatMap(\.peaks), bootstrapSeed: baseSeed)
         testProbeFit = try? ScalingLawFit(points: depths.flatMap(\.testProbePeaks), bootstrapSeed: baseSeed)
+    }
+
+    /// Runs asked for (depths × seeds).
+    public var plannedRunCount: Int { hashes.count }
+
+    /// One sentence on how complete the curve is, e.g. "38 of 50 runs (missing: 12; L60 seeds 3–5, …)";
+    /// nil when every run is present.
+    public var completenessSentence: String? {
+        guard !missingRuns.isEmpty else { return nil }
+        let missingByDepth = Dictionary(grouping: protocolUsed.specs(baseSeed: baseSeed).filter { missingRuns.contains($0.label) },
+                                        by: \.architecture.depth)
+        let perDepth = missingByDepth.keys.sorted().map { depth in
+            "L = \(depth): seed " + missingByDepth[depth, default: []].map { "\($0.seed)" }.joined(separator: ", ")
+        }
+        return "partial result from \(plannedRunCount - missingRuns.count) of \(plannedRunCount) planned runs "
+            + "(--cached-only; not yet trained: \(perDepth.joined(separator: "; ")))"
     }
 
     /// Summarises one depth's records (diverged runs and runs without an alignment are left out).

@@ -24,19 +24,27 @@ public struct Fig3Figure: FigureSpec {
     }
 
     /// The protocol for one dataset under the context's profile (and candidate override).
-    static func protocolFor(_ dataset: DatasetName, profile: Profile, environment: [String: String]) throws -> ScalingLawProtocol {
+    /// `seedsPerDepth` (`--seeds`) replaces the protocol's number of seeds per depth.
+    static func protocolFor(_ dataset: DatasetName, profile: Profile, seedsPerDepth: Int? = nil,
+                            environment: [String: String]) throws -> ScalingLawProtocol {
+        var chosen: ScalingLawProtocol
         switch profile {
         case .full:
-            return .paper(dataset, seeds: ScalingLawProtocol.fullSeeds)
+            chosen = .paper(dataset, seeds: ScalingLawProtocol.fullSeeds)
         case .quick:
             if let name = environment[candidateVariable], !name.isEmpty {
                 guard let candidate = ScalingLawProtocol.calibrationCandidates(dataset).first(where: { $0.name == name }) else {
                     throw ScalingLawError.unknownCandidate(name, known: ScalingLawProtocol.calibrationCandidates(dataset).map(\.name))
                 }
-                return candidate
+                chosen = candidate
+            } else {
+                chosen = .quick(dataset)
             }
-            return .quick(dataset)
         }
+        if let seedsPerDepth, seedsPerDepth != chosen.seedsPerDepth {
+            chosen = chosen.varied(name: chosen.name + ", \(seedsPerDepth) seed(s) per depth", seedsPerDepth: seedsPerDepth)
+        }
+        return chosen
     }
 
     public func produce(in context: FigureContext) throws -> FigureResult {
@@ -49,7 +57,8 @@ public struct Fig3Figure: FigureSpec {
         var hashes: [String] = []
         var slopeSentences: [String] = []
         for dataset in datasets(for: context.profile) {
-            let protocolUsed = try Self.protocolFor(dataset, profile: context.profile, environment: environment)
+            let protocolUsed = try Self.protocolFor(dataset, profile: context.profile, seedsPerDepth: context.seedsPerDepth,
+                                                    environment: environment)
             let slopeClaim = ScalingLawClaims.slope(dataset, profile: context.profile)
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
             guard availability.isPresent else {
@@ -65,7 +74,8 @@ public struct Fig3Figure: FigureSpec {
                 notes.append(reason + ".")
                 continue
             }
-            context.log("fig3: \(dataset.displayName), protocol '\(protocolUsed.name)', \(protocolUsed.specs(baseSeed: context.seed).count) runs")
+            context.log("fig3: \(dataset.displayName), protocol '\(protocolUsed.name)', \(protocolUsed.specs(baseSeed: context.seed).count) runs"
+                + (context.cachedOnly ? " (--cached-only: finished records only)" : ""))
             let results = protocolUsed.run(in: context)
             let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: results)
             hashes += curve.hashes
@@ -73,7 +83,11 @@ public struct Fig3Figure: FigureSpec {
                 if error is RunError { throw error }  // interrupted: the same command resumes
                 notes.append("\(dataset.displayName): some runs failed: \(error).")
             }
-            panels.append(curve.panel(title: "\(dataset.displayName) (\(protocolUsed.name) protocol)"))
+            if let partial = curve.completenessSentence {
+                notes.append("\(dataset.displayName): \(partial).")
+            }
+            let runsShown = curve.missingRuns.isEmpty ? "" : ", \(curve.plannedRunCount - curve.missingRuns.count)/\(curve.plannedRunCount) runs"
+            panels.append(curve.panel(title: "\(dataset.displayName) (\(protocolUsed.name) protocol\(runsShown))"))
             settings += protocolUsed.settingRows.map { .init("\(dataset.displayName): \($0.name)", $0.value) }
             settings += DepthTableRows.rows(curve).map { .init("\(dataset.displayName) Table \(PaperDepthTables.tableNumber(for: dataset) ?? 0): \($0.name)", $0.value) }
             measurements += ScalingLawClaims.measurements(curve, dataset: dataset, profile: context.profile)

@@ -14,11 +14,11 @@ public struct Fig8Figure: FigureSpec {
     public init() {}
 
     /// (a), (b), (c) for a profile; (a) is Fig 3's protocol, so its runs come from the cache.
-    static func protocols(profile: Profile, environment: [String: String]) throws -> [ScalingLawProtocol] {
+    static func protocols(profile: Profile, seedsPerDepth: Int? = nil, environment: [String: String]) throws -> [ScalingLawProtocol] {
         let base = try Fig3Figure.protocolFor(.fashionMNIST, profile: profile, environment: environment)
         // Under --quick one seed per depth (the first of Fig 3's), so that (b) and (c), which
-        // need about 4× as many epochs, stay affordable; --full keeps Fig 3's seeds.
-        let seeds = profile == .quick ? 1 : base.seedsPerDepth
+        // need about 4× as many epochs, stay affordable; --full keeps Fig 3's seeds; --seeds overrides both.
+        let seeds = seedsPerDepth ?? (profile == .quick ? 1 : base.seedsPerDepth)
         return [
             base.varied(name: base.name + ", tuned lr, batch 128", seedsPerDepth: seeds),
             base.varied(name: base.name + ", lr / 4, batch 128", learningRateScale: 0.25, epochCapScale: 4, seedsPerDepth: seeds),
@@ -34,9 +34,11 @@ public struct Fig8Figure: FigureSpec {
 
     public func produce(in context: FigureContext) throws -> FigureResult {
         let started = Date()
-        let protocols = try Self.protocols(profile: context.profile, environment: ProcessInfo.processInfo.environment)
+        let protocols = try Self.protocols(profile: context.profile, seedsPerDepth: context.seedsPerDepth,
+                                           environment: ProcessInfo.processInfo.environment)
         let ids = Self.claimIds(profile: context.profile)
         let availability = DatasetLocator.availability(of: .fashionMNIST, dataDirectory: context.dataDirectory)
+        let letters = ["(a) tuned learning rates, batch 128", "(b) learning rates / 4, batch 128", "(c) tuned learning rates, batch 512"]
         var curves: [ScalingLawCurve] = []
         var measurements: [ClaimMeasurement] = []
         var notes: [String] = []
@@ -54,18 +56,22 @@ public struct Fig8Figure: FigureSpec {
                 hashes += curve.hashes
             }
             let intercepts = curves.map { $0.fit?.fixedSlopeIntercept }
+            let incomplete = zip(letters, curves).compactMap { letter, curve in curve.completenessSentence.map { "\(letter): \($0)" } }
+            let partial = incomplete.isEmpty ? nil : incomplete.joined(separator: "; ")
             for (index, id) in [(1, ids.learningRate), (2, ids.batch)] {
                 if let varied = intercepts[index], let base = intercepts[0] {
                     measurements.append(ClaimMeasurement(
                         claimId: id, value: varied - base,
                         detail: "C(\(index == 1 ? "b" : "c")) − C(a) with C the least-squares intercept of log l* = (3/5) log L + C: "
                             + "C(a) = \(NumberText.format(base)), C(\(index == 1 ? "b" : "c")) = \(NumberText.format(varied)); "
-                            + "free slopes \(curves.map { $0.fit.map { NumberText.format($0.free.slope) } ?? "—" }.joined(separator: ", "))"))
+                            + "free slopes \(curves.map { $0.fit.map { NumberText.format($0.free.slope) } ?? "—" }.joined(separator: ", "))",
+                        partialBecause: partial))
                 } else {
                     measurements.append(ClaimMeasurement(claimId: id, notRunBecause: "a protocol produced fewer than two depths with an alignment profile"))
                 }
             }
             for curve in curves {
+                if let partial = curve.completenessSentence { notes.append("\(curve.protocolUsed.name): \(partial).") }
                 notes.append("\(curve.protocolUsed.name): l* per depth and seed \(curve.peaksText); slope \(curve.fit?.summary ?? "—"); "
                     + "\(curve.depths.reduce(0) { $0 + $1.cappedRuns }) run(s) stopped at the epoch cap above the loss threshold; "
                     + "test accuracy per depth \(curve.depths.map { d in NumberText.format(100 * d.records.reduce(0) { $0 + $1.finalTest.accuracy } / Double(d.records.count)) + "%" }.joined(separator: ", ")).")
@@ -75,7 +81,6 @@ public struct Fig8Figure: FigureSpec {
             measurements = [ids.learningRate, ids.batch].map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
             notes.append(reason + ".")
         }
-        let letters = ["(a) tuned learning rates, batch 128", "(b) learning rates / 4, batch 128", "(c) tuned learning rates, batch 512"]
         var panels = curves.isEmpty
             ? letters.map { Panel(title: "\($0) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")) }
             : zip(curves, letters).map { $0.0.panel(title: $0.1) }
@@ -117,7 +122,8 @@ public struct DepthTableFigure: FigureSpec {
 
     public func produce(in context: FigureContext) throws -> FigureResult {
         let started = Date()
-        let protocolUsed = try Fig3Figure.protocolFor(dataset, profile: context.profile, environment: ProcessInfo.processInfo.environment)
+        let protocolUsed = try Fig3Figure.protocolFor(dataset, profile: context.profile, seedsPerDepth: context.seedsPerDepth,
+                                                      environment: ProcessInfo.processInfo.environment)
         let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
         var curve: ScalingLawCurve?
         var notes: [String] = []
@@ -125,6 +131,7 @@ public struct DepthTableFigure: FigureSpec {
             let built = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed,
                                         results: protocolUsed.run(in: context))
             if let error = built.firstError as? RunError { throw error }
+            if let partial = built.completenessSentence { notes.append("\(dataset.displayName): \(partial).") }
             curve = built
         } else {
             notes.append("\(dataset.displayName) is not on this machine (\(availability)); pass --data-dir with its files.")

@@ -81,7 +81,7 @@ public struct ReportWriter {
 
     private func summaryRow(_ claim: ClaimResult) -> [String] {
         [claim.claim.id, claim.claim.figure, claim.profile.rawValue, claim.claim.kind == .paper ? "paper" : "band",
-         paperText(claim.claim), claim.measured.map(NumberText.format) ?? "—", claim.claim.acceptedRangeText, claim.verdict.rawValue]
+         paperText(claim.claim), claim.measured.map(NumberText.format) ?? "—", claim.claim.acceptedRangeText, claim.verdictText]
     }
 
     private func paperText(_ claim: ClaimTarget) -> String {
@@ -104,7 +104,7 @@ public struct ReportWriter {
                     var evidence = c.detail + " — source: " + c.claim.source + ". Tolerance: " + c.claim.justification
                     if let known = c.claim.knownDeviation { evidence += " Known deviation: \(known.note) Evidence: [\(known.evidence)](\(known.evidence))." }
                     return [c.claim.id, c.claim.measures, paperText(c.claim), c.measured.map(NumberText.format) ?? "—",
-                            c.claim.acceptedRangeText, c.verdict.rawValue, evidence]
+                            c.claim.acceptedRangeText, c.verdictText, evidence]
                 }))
         }
         doc.add(.paragraph("**Protocol** (`--\(result.profile.rawValue)`):"))

@@ -11,13 +11,17 @@ public struct ClaimMeasurement: Codable, Equatable, Sendable {
     public var detail: String
     /// Why the value is missing (e.g. "CIFAR-10 not found in …").
     public var notRunReason: String?
+    /// Set when the value comes from only part of the protocol's runs (`--cached-only`):
+    /// which part. The verdict is then marked partial wherever it is shown.
+    public var partialBecause: String?
 
-    /// A measured value.
-    public init(claimId: String, value: Double, detail: String) {
+    /// A measured value; `partialBecause` says what is missing when it rests on part of the runs.
+    public init(claimId: String, value: Double, detail: String, partialBecause: String? = nil) {
         self.claimId = claimId
         self.value = value
         self.detail = detail
         self.notRunReason = nil
+        self.partialBecause = partialBecause
     }
 
     /// A measurement that could not be made.

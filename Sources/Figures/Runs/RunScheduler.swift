@@ -18,17 +18,22 @@ public struct RunScheduler: Sendable {
     public let jobs: Int
     /// Whether to draw progress on standard error.
     public let showsProgress: Bool
+    /// When true nothing is trained: finished records come from the cache and every
+    /// other spec fails with ``RunSchedulerError/notInCache(_:)``.
+    public let cachedOnly: Bool
 
-    public init(cacheDirectory: URL, dataDirectory: URL?, jobs: Int, showsProgress: Bool = true) {
+    public init(cacheDirectory: URL, dataDirectory: URL?, jobs: Int, showsProgress: Bool = true, cachedOnly: Bool = false) {
         self.cacheDirectory = cacheDirectory
         self.dataDirectory = dataDirectory
         self.jobs = max(1, jobs)
         self.showsProgress = showsProgress
+        self.cachedOnly = cachedOnly
     }
 
     /// Runs every spec (duplicates once) and returns, in the order given, each
     /// record or the error that prevented it (e.g. a missing dataset).
     public func run(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
+        if cachedOnly { return specs.map(cachedRecord) }
         Interruption.install()
         let unique = Array(Dictionary(specs.map { ($0.configurationHash, $0) }, uniquingKeysWith: { a, _ in a }).values)
             .sorted { $0.configurationHash < $1.configurationHash }
@@ -51,6 +56,18 @@ public struct RunScheduler: Sendable {
     }
 }
 
+extension RunScheduler {
+    /// The finished record of `spec` from the cache, without training.
+    func cachedRecord(_ spec: RunSpec) -> Result<RunRecord, Error> {
+        Result {
+            guard let record = try RunCache(directory: cacheDirectory).record(for: spec) else {
+                throw RunSchedulerError.notInCache(spec.label)
+            }
+            return record
+        }
+    }
+}
+
 /// Thread-safe storage of the outcomes.
 private final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
@@ -65,10 +82,19 @@ private final class ResultBox: @unchecked Sendable {
     }
 }
 
-/// A run that the scheduler never started (cannot normally happen).
-public enum RunSchedulerError: Error, CustomStringConvertible {
+/// Why the scheduler returned no record for a run.
+public enum RunSchedulerError: Error, CustomStringConvertible, Equatable {
+    /// The scheduler never started the run (cannot normally happen).
     case notExecuted
-    public var description: String { "the run was not executed" }
+    /// `--cached-only`: the run (named by its short label) has no finished record in the cache.
+    case notInCache(String)
+
+    public var description: String {
+        switch self {
+        case .notExecuted: return "the run was not executed"
+        case let .notInCache(label): return "\(label) has no finished record in the cache (--cached-only trains nothing; run without it to train)"
+        }
+    }
 }
 
 /// One progress line for many runs: "[runs 3/12] <the latest run's status>".
