@@ -66,6 +66,30 @@ final class ClaimTests: XCTestCase {
         XCTAssertFalse(ClaimEvaluator.gatePasses(evaluated), "a partial failure still fails the gate")
     }
 
+    func testScalingLawStorySaysPlainlyWhetherTheSlopeReproduced() {
+        func slopeClaim(_ id: String, figure: String = "fig3", kind: ClaimKind = .paper) -> ClaimTarget {
+            ClaimTarget(id: id, figure: figure, kind: kind, measures: "m", paperStatement: nil, paperValue: 0.6, target: 0.6,
+                        tolerance: 0.15, comparison: nil, profiles: nil, source: "s", justification: "j", knownDeviation: nil)
+        }
+        let detail = "OLS of log l* on log L: 1.3 (95% CI: bootstrap [0.93, 1.61], OLS [1.07, 1.52]); intercept -2.5"
+        var full = ClaimResult(claim: slopeClaim(ScalingLawStory.fullSlopeId), profile: .full, measured: 1.3, detail: detail, verdict: .notReproduced)
+        full.partialBecause = "partial result from 35 of 50 planned runs"
+        let theory = ClaimResult(claim: slopeClaim(ScalingLawStory.theorySlopeId, figure: "theory", kind: .regression), profile: .quick,
+                                 measured: 0.8145, detail: "", verdict: .held)
+        let story = ScalingLawStory(claims: [full, theory])
+        XCTAssertTrue(story.hasMeasurement)
+        XCTAssertTrue(story.verdictSentence.contains("did not reproduce"), story.verdictSentence)
+        XCTAssertTrue(story.verdictSentence.contains("bootstrap [0.93, 1.61], OLS [1.07, 1.52]"), story.verdictSentence)
+        XCTAssertTrue(story.verdictSentence.contains("provisional"), story.verdictSentence)
+        XCTAssertEqual(story.rows.map { $0[1] }, ["0.6 (3/5)", "1.3", "0.8145"])
+        XCTAssertEqual(story.rows[1][3], "NOT REPRODUCED (partial)")
+
+        let reproduced = ClaimResult(claim: slopeClaim(ScalingLawStory.fullSlopeId), profile: .full, measured: 0.62, detail: detail, verdict: .reproduced)
+        XCTAssertTrue(ScalingLawStory(claims: [reproduced]).verdictSentence.contains("reproduced on Fashion-MNIST"))
+        XCTAssertFalse(ScalingLawStory(claims: [reproduced]).verdictSentence.contains("provisional"))
+        XCTAssertFalse(ScalingLawStory(claims: [theory]).hasMeasurement)
+    }
+
     func testFigureNotRunIsNotRun() {
         let targets = TargetsFile(schemaVersion: 1, policy: nil, claims: [claim()])
         let evaluated = ClaimEvaluator.evaluate(targets: targets, results: [])

@@ -46,6 +46,13 @@ public struct ReportWriter {
         doc.add(.table(header: ["claim", "figure", "profile", "kind", "paper", "measured", "accepted", "verdict"],
                        rows: (evaluated + fullEvaluated).map(summaryRow)))
 
+        let scalingLaw = ScalingLawStory(claims: evaluated + fullEvaluated)
+        if scalingLaw.hasMeasurement {
+            doc.add(.heading(level: 2, text: "The scaling law l* ∝ L^{3/5} (Fig 3)"))
+            doc.add(.paragraph(scalingLaw.verdictSentence))
+            doc.add(.table(header: ["what", "slope of log l* on log L", "95% interval", "verdict", "details"], rows: scalingLaw.rows))
+        }
+
         for result in main {
             add(result, claims: evaluated.filter { $0.claim.figure == result.id && $0.profile == result.profile }, imagePrefix: "", to: &doc)
         }
