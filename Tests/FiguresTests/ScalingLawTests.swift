@@ -134,6 +134,13 @@ final class ScalingLawTests: XCTestCase {
                        ScalingLawProtocol.calibrationCandidates(.fashionMNIST).count)
         XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, environment: [Fig3Figure.candidateVariable: "nope"]))
         XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, environment: [Fig3Figure.candidateVariable: "nope"]).name, "paper")
+        // The centring study's candidate is the quick protocol with only the centring changed.
+        let perOutput = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, environment: [Fig3Figure.candidateVariable: "sub200-lr1-L50-perOutput"])
+        let quickSpecs = ScalingLawProtocol.quick(.fashionMNIST).specs(baseSeed: 1)
+        let perOutputSpecs = perOutput.specs(baseSeed: 1)
+        XCTAssertEqual(perOutputSpecs.map(\.alignment.centring), Array(repeating: .perOutput, count: quickSpecs.count))
+        XCTAssertEqual(perOutputSpecs.map { spec in var copy = spec; copy.alignment.centring = .full; return copy }, quickSpecs)
+        XCTAssertEqual(ScalingLawProtocol.quick(.fashionMNIST).centring, .full)
     }
 
     // MARK: Curve from records

@@ -108,6 +108,8 @@ public struct ScalingLawProtocol: Hashable, Sendable {
     public var momentum: Double = 0.9
     /// L2 weight decay (an assumption; see the type's documentation).
     public var weightDecay: Double = 5e-4
+    /// The centring of A_l: the paper's Eq. 6 (``Centring/full``) unless a study compares another.
+    public var centring: Centring = .full
 
     public init(name: String, dataset: DatasetName, depths: [PaperDepthSetting], trainPerClass: Int?, probePerClass: Int,
                 batchSize: Int = 128, learningRateScale: Double = 1, lossThreshold: Double = 0.1,
@@ -140,7 +142,7 @@ public struct ScalingLawProtocol: Hashable, Sendable {
             optimizer: .sgd(learningRate: setting.learningRate * learningRateScale, momentum: momentum, weightDecay: weightDecay),
             loss: .crossEntropy, batchSize: batchSize,
             stopping: .trainLossBelow(threshold: lossThreshold, maxEpochs: epochCap(for: setting)),
-            alignment: AlignmentSchedule(atInitialisation: false, atStop: true, centring: .full),
+            alignment: AlignmentSchedule(atInitialisation: false, atStop: true, centring: centring),
             seed: seed)
     }
 
@@ -200,7 +202,8 @@ public struct ScalingLawProtocol: Hashable, Sendable {
             .init("epoch cap", usesPaperEpochs
                 ? (epochCapFactor == 1 ? "" : "\(NumberText.format(epochCapFactor)) × ") + "the paper's epochs per depth (\(fixedEpochCap) where none is given)"
                 : "\(fixedEpochCap) epochs at every depth"),
-            .init("alignment probe", "\(probePerClass) training samples per class, class-balanced, A_l with full centring (Eq. 6–7), measured once at the stop"),
+            .init("alignment probe", "\(probePerClass) training samples per class, class-balanced, A_l with "
+                + (centring == .full ? "full centring (Eq. 6–7)" : "\(centring.rawValue) centring (not the paper's Eq. 6)") + ", measured once at the stop"),
             .init("seeds per depth", "\(max(1, seedsPerDepth))"),
         ]
         rows.append(.init("loss", "cross-entropy"))
@@ -245,6 +248,13 @@ extension ScalingLawProtocol {
             candidate("sub200-lr2-L50", maxDepth: 50, lrScale: 2, cap: 300, seeds: 1),
             candidate("sub200-lr4-L50-5seeds", maxDepth: 50, lrScale: 4, cap: 200, seeds: 5),
             candidate("sub200-lr4", lrScale: 4, cap: 200, seeds: 1),
+            // The chosen quick protocol with A_l centred per output (C_n ⊗ I_k, as nngeometry-based
+            // code does) instead of Eq. 6: does the centring move l*? (docs/calibration.md)
+            {
+                var perOutput = candidate("sub200-lr1-L50-perOutput", maxDepth: 50, lrScale: 1, cap: 300, seeds: 3)
+                perOutput.centring = .perOutput
+                return perOutput
+            }(),
             // The paper protocol at its two shallowest depths, one seed: the same runs as `--full`
             // (same specifications and cache entries), to compare l* with the subset protocols.
             {
