@@ -43,7 +43,7 @@ struct RunOptions: ParsableArguments {
 
     @Flag(name: .customLong("cached-only"), help: ArgumentHelp(
         "Train nothing: draw and measure from the finished run records already in --cache.",
-        discussion: "Runs not in the cache are left out and named in the figure's notes and claim details (a partial result says so). Use it to look at a long --full run while its remaining runs are still to come."))
+        discussion: "Runs not in the cache are left out and named in the figure's notes and claim details (a partial result says so). Use it to look at a long --full run while its remaining runs are still to come. Figures that keep no run records (theory, thmA, fig5, fig6) compute as usual."))
     var cachedOnly = false
 
     func validate() throws {

@@ -85,7 +85,7 @@ final class AlignmentHierarchyTests: XCTestCase {
         let run = record(snapshots: [(10, [0.2, 0.5, 0.1]), (40, [0.2, 0.4, 0.1])])
         XCTAssertNil(AlignmentHierarchyAnalysis.earlyRise(run))
         XCTAssertNil(HierarchyClaims.earlyRise("c", label: "run", .finished(run)).value)
-        let missing = HierarchyClaims.earlyRise("c", label: "run", .dataMissing("KMNIST is missing"))
+        let missing = HierarchyClaims.earlyRise("c", label: "run", .notRun("KMNIST is missing"))
         XCTAssertNil(missing.value)
         XCTAssertEqual(missing.notRunReason, "KMNIST is missing")
     }
@@ -96,13 +96,13 @@ final class AlignmentHierarchyTests: XCTestCase {
         let hidden = record(snapshots: [(0, [0.1, 0.1, 0.1]), (20, [0.2, 0.6, 0.3])])
         let first = record(snapshots: [(0, [0.1, 0.1, 0.1]), (20, [0.7, 0.6, 0.3])])
         let claim = HierarchyClaims.hierarchy("h", [("a", .finished(hidden)), ("b", .finished(first)),
-                                                    ("c", .dataMissing("CIFAR-10 is missing"))])
+                                                    ("c", .notRun("CIFAR-10 is missing"))])
         XCTAssertEqual(try XCTUnwrap(claim.value), 0.5, accuracy: 1e-12)
         XCTAssertTrue(claim.detail.contains("a: peak at layer 2 of 3"), claim.detail)
         XCTAssertTrue(claim.detail.contains("b: peak at layer 1 of 3"), claim.detail)
         XCTAssertTrue(claim.detail.contains("Not run: c"), claim.detail)
 
-        let none = HierarchyClaims.hierarchy("h", [("c", .dataMissing("CIFAR-10 is missing"))])
+        let none = HierarchyClaims.hierarchy("h", [("c", .notRun("CIFAR-10 is missing"))])
         XCTAssertNil(none.value)
         XCTAssertEqual(none.notRunReason, "c: CIFAR-10 is missing")
     }

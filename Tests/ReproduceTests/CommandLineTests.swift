@@ -156,6 +156,12 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: Self.workspace.appendingPathComponent("cached-only/fig3.png").path))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: empty.path), [], "nothing was trained or cached")
 
+        // A hierarchy figure reports its uncached runs as not run instead of failing.
+        let hierarchy = try Self.run(["fig7", "--quick", "--cached-only", "--cache", "empty-cache", "--out", "cached-only", "--targets", Self.targets])
+        XCTAssertEqual(hierarchy.status, 0, hierarchy.stderr)
+        XCTAssertTrue(hierarchy.stdout.contains("has no finished record in the cache"), hierarchy.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: empty.path), [])
+
         let noSeeds = try Self.run(["fig3", "--seeds", "0", "--targets", Self.targets])
         XCTAssertEqual(noSeeds.status, 64)
         XCTAssertTrue(noSeeds.stderr.contains("--seeds must be at least 1"), noSeeds.stderr)

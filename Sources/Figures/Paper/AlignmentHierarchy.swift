@@ -107,9 +107,9 @@ public enum AlignmentHierarchyProtocol {
 enum HierarchyRunOutcome {
     /// The run finished (or was read from the cache).
     case finished(RunRecord)
-    /// The dataset is not on this machine: one sentence naming the missing
-    /// files and how to provide them with `--data-dir`.
-    case dataMissing(String)
+    /// The run could not happen: one sentence saying why (the dataset is not on this
+    /// machine, naming the files and `--data-dir`; or `--cached-only` and no record).
+    case notRun(String)
 
     /// The record, when the run finished.
     var record: RunRecord? {
@@ -119,7 +119,7 @@ enum HierarchyRunOutcome {
 
     /// Why it did not run, when it did not.
     var missingReason: String? {
-        if case let .dataMissing(reason) = self { return reason }
+        if case let .notRun(reason) = self { return reason }
         return nil
     }
 }
@@ -139,7 +139,7 @@ enum HierarchyRuns {
             if availability.isPresent {
                 toRun.append((index, spec))
             } else {
-                outcomes[index] = .dataMissing("\(spec.dataset.displayName) is \(availability.description)")
+                outcomes[index] = .notRun("\(spec.dataset.displayName) is \(availability.description)")
             }
         }
         // Identical specs (shared runs) are run once.
@@ -152,12 +152,14 @@ enum HierarchyRuns {
             case let .success(record):
                 outcomes[entry.index] = .finished(record)
             case let .failure(error as DatasetError):
-                outcomes[entry.index] = .dataMissing("\(entry.spec.dataset.displayName) could not be read: \(error.description)")
+                outcomes[entry.index] = .notRun("\(entry.spec.dataset.displayName) could not be read: \(error.description)")
+            case let .failure(error as RunSchedulerError):
+                outcomes[entry.index] = .notRun(error.description)
             case let .failure(error):
                 throw error
             }
         }
-        return outcomes.map { $0 ?? .dataMissing("the run was not executed") }
+        return outcomes.map { $0 ?? .notRun("the run was not executed") }
     }
 }
 

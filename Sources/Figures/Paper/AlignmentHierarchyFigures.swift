@@ -250,7 +250,7 @@ enum HierarchyFigureText {
     /// One note per run: its outcome, test accuracy and final A_l, or why it did not run.
     static func runNote(_ label: String, _ outcome: HierarchyRunOutcome) -> String {
         switch outcome {
-        case let .dataMissing(reason):
+        case let .notRun(reason):
             return "\(label): not run — \(reason)"
         case let .finished(record):
             let final = record.finalAlignment.map { AlignmentHierarchyAnalysis.describe($0.trainProbe) } ?? "no alignment"

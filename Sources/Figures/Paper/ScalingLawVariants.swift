@@ -67,7 +67,11 @@ public struct Fig8Figure: FigureSpec {
                             + "free slopes \(curves.map { $0.fit.map { NumberText.format($0.free.slope) } ?? "—" }.joined(separator: ", "))",
                         partialBecause: partial))
                 } else {
-                    measurements.append(ClaimMeasurement(claimId: id, notRunBecause: "a protocol produced fewer than two depths with an alignment profile"))
+                    let short = zip(letters, curves).filter { $0.1.fit == nil }.map { letter, curve in
+                        letter + (curve.completenessSentence.map { " (\($0))" } ?? curve.firstError.map { " (\($0))" } ?? "")
+                    }
+                    measurements.append(ClaimMeasurement(
+                        claimId: id, notRunBecause: "fewer than two depths with an alignment profile in " + short.joined(separator: "; ")))
                 }
             }
             for curve in curves {
