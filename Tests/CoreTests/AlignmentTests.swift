@@ -112,6 +112,17 @@ final class AlignmentTests: XCTestCase {
                 XCTAssertEqual(LayerAlignment.alignments(network: network, probeFeatures: x, probeLabels: labels, centring: centring),
                                LayerAlignment.statistics(network: network, probeFeatures: x, probeLabels: labels, centring: centring).map(\.alignment))
             }
+            // All centrings from one pass agree with the explicit kernels too (the labels are
+            // unbalanced, so full and per-output centring give different Ỹ and different A_l).
+            let centrings: [Centring] = [.perOutput, .full, .none]
+            let together = LayerAlignment.statistics(network: network, probeFeatures: x, probeLabels: labels, centrings: centrings,
+                                                     samplesPerBlock: 3)
+            XCTAssertEqual(together.count, 3)
+            for (c, centring) in centrings.enumerated() {
+                let expected = explicit.map { definitionAlignment($0, labels: labels, k: 3, centring: centring) }
+                XCTAssertLessThan(EngineFixtures.relativeError(together[c].map(\.alignment), expected), 1e-8, "\(centring) together")
+            }
+            XCTAssertGreaterThan(EngineFixtures.relativeError(together[0].map(\.alignment), together[1].map(\.alignment)), 1e-6)
         }
     }
 

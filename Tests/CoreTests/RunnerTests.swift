@@ -95,6 +95,15 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(record.alignments[0].trainProbe,
                        LayerAlignment.alignments(network: network, probeFeatures: trainProbe.features,
                                                  probeLabels: trainProbe.labels, centring: .full))
+        // The other centrings are kept beside the run's own, from the same kernels.
+        XCTAssertEqual(record.alignments[0].otherCentrings?.map(\.centring), [.none, .perOutput])
+        for centring in [Centring.none, .perOutput] {
+            let expected = LayerAlignment.alignments(network: network, probeFeatures: trainProbe.features,
+                                                     probeLabels: trainProbe.labels, centring: centring)
+            let kept = try XCTUnwrap(record.alignments[0].trainProbe(centring: centring, own: .full))
+            XCTAssertLessThan(EngineFixtures.relativeError(kept, expected), 1e-12, "\(centring)")
+        }
+        XCTAssertEqual(record.alignments[0].trainProbe(centring: .full, own: .full), record.alignments[0].trainProbe)
         var trainer = Trainer(network: network, optimizer: spec.optimizer, loss: spec.loss)
         var order = Array(0..<200)
         var shuffler = root.derived("batches").derived("epoch 0")

@@ -196,6 +196,33 @@ final class ScalingLawTests: XCTestCase {
                          finalTest: Evaluation(loss: 0.2, accuracy: 0.8), wallSeconds: 1, machine: "", finalWeightsFile: nil)
     }
 
+    func testPeaksUnderAnotherCentringComeFromTheKeptAlignments() throws {
+        let protocolUsed = ScalingLawProtocol(
+            name: "t", dataset: .fashionMNIST, depths: Array(PaperDepthTables.fashionMNIST.prefix(2)), trainPerClass: 10,
+            probePerClass: 2, usesPaperEpochs: false, fixedEpochCap: 1, seedsPerDepth: 2)
+        let specs = protocolUsed.specs(baseSeed: 1)
+        func keeping(_ spec: RunSpec, peak: Int, perOutputPeak: Int?) -> RunRecord {
+            var result = record(spec, peak: peak)
+            if let perOutputPeak {
+                let values = (1...spec.architecture.depth).map { $0 == perOutputPeak ? 2.0 : 0.5 }
+                result.alignments[0].otherCentrings = [CentredAlignments(centring: .perOutput, trainProbe: values, testProbe: values)]
+            }
+            return result
+        }
+        let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: 1, results: [
+            .success(keeping(specs[0], peak: 1, perOutputPeak: 4)), .success(keeping(specs[1], peak: 1, perOutputPeak: nil)),
+            .success(keeping(specs[2], peak: 8, perOutputPeak: 8)), .success(keeping(specs[3], peak: 6, perOutputPeak: 8)),
+        ])
+        XCTAssertNil(curve.alternative(centring: .full), "the protocol's own centring is not an alternative")
+        XCTAssertNil(curve.alternative(centring: .none), "no run kept it")
+        let perOutput = try XCTUnwrap(curve.alternative(centring: .perOutput))
+        XCTAssertEqual(perOutput.peaks.map(\.peakLayer), [4, 8, 8])
+        XCTAssertEqual(perOutput.runsWithout, 1)
+        XCTAssertEqual(perOutput.peaksText, "10: 4; 20: 8, 8")
+        XCTAssertEqual(perOutput.fit?.free.slope ?? .nan, 1, accuracy: 1e-12)  // l* doubles when L doubles
+        XCTAssertTrue(curve.perOutputCentringSentence?.contains("1 run(s) were recorded before") ?? false)
+    }
+
     func testRunsAbsentFromTheCacheMakeAPartialCurveThatSaysWhatIsMissing() throws {
         let protocolUsed = ScalingLawProtocol(
             name: "t", dataset: .fashionMNIST, depths: Array(PaperDepthTables.fashionMNIST.prefix(3)), trainPerClass: 10,

@@ -51,6 +51,18 @@ public enum LayerAlignment {
     public static func statistics<Scalar: BLASScalar>(network: DenseNetwork<Scalar>, probeFeatures: Matrix<Scalar>,
                                                       probeLabels: [Int], centring: Centring,
                                                       samplesPerBlock: Int? = nil) -> [LayerKernelStatistics] {
+        statistics(network: network, probeFeatures: probeFeatures, probeLabels: probeLabels, centrings: [centring],
+                   samplesPerBlock: samplesPerBlock)[0]
+    }
+
+    /// The statistics under several centrings at once, from one pass over the kernels (the
+    /// centring only changes Ỹ and the centred norm, both accumulated alongside; the gemm work
+    /// is shared). Element c of the result belongs to `centrings[c]`.
+    /// - Precondition: `centrings` is not empty.
+    public static func statistics<Scalar: BLASScalar>(network: DenseNetwork<Scalar>, probeFeatures: Matrix<Scalar>,
+                                                      probeLabels: [Int], centrings: [Centring],
+                                                      samplesPerBlock: Int? = nil) -> [[LayerKernelStatistics]] {
+        precondition(!centrings.isEmpty, "name at least one centring")
         let architecture = network.architecture
         let n = probeFeatures.rows
         let k = architecture.outputDimension
@@ -60,8 +72,10 @@ public enum LayerAlignment {
                      "probe features have \(probeFeatures.columns) columns but the network expects \(architecture.inputDimension)")
         let m = n * k
         let blockSamples = max(1, min(n, samplesPerBlock ?? max(1, 512 / k)))
-        let targets = centring.centredTargets(labels: probeLabels, classCount: k)
-        let targetNormSquared = targets.reduce(0) { $0 + $1 * $1 }
+        let centringCount = centrings.count
+        // Ỹ for every centring, one after another (centring c at offset c·m).
+        let targets = centrings.flatMap { $0.centredTargets(labels: probeLabels, classCount: k) }
+        let targetNormsSquared = (0..<centringCount).map { c in targets[(c * m)..<((c + 1) * m)].reduce(0) { $0 + $1 * $1 } }
         let sizes = architecture.layerSizes
         let bias: Double = architecture.hasBias ? 1 : 0
 
@@ -71,12 +85,14 @@ public enum LayerAlignment {
         // and one row of K_l with its factors F_l(x, ·) + [bias], all in Double.
         var rowSums = [Double](repeating: 0, count: m * k)
         var columnSums = [Double](repeating: 0, count: k * m)
-        var kernelTimesTargets = [Double](repeating: 0, count: m)
+        var kernelTimesTargets = [Double](repeating: 0, count: centringCount * m)
         var rowValues = [Double](repeating: 0, count: m)
         var rowFactors = [Double](repeating: 0, count: m)
-        var results = [LayerKernelStatistics](repeating: LayerKernelStatistics(layer: 0, alignment: 0, targetProjection: 0,
-                                                                               centredFrobeniusNorm: 0, trace: 0),
-                                              count: architecture.depth)
+        var results = [[LayerKernelStatistics]](
+            repeating: [LayerKernelStatistics](repeating: LayerKernelStatistics(layer: 0, alignment: 0, targetProjection: 0,
+                                                                                centredFrobeniusNorm: 0, trace: 0),
+                                               count: architecture.depth),
+            count: centringCount)
 
         network.forEachLayerTangentFactors(inputs: probeFeatures) { l, previous, gradients in
             let fanIn = sizes[l - 1]
@@ -103,7 +119,7 @@ public enum LayerAlignment {
                 let factors = factorsBuffer.baseAddress!
                 rSums.update(repeating: 0, count: m * k)
                 cSums.update(repeating: 0, count: k * m)
-                kty.update(repeating: 0, count: m)
+                kty.update(repeating: 0, count: centringCount * m)
                 for x0 in stride(from: 0, to: n, by: blockSamples) {
                     let x1 = min(n, x0 + blockSamples)
                     let r0 = x0 * k, r1 = x1 * k
@@ -129,8 +145,11 @@ public enum LayerAlignment {
                         let lower = cblas_ddot(Int32(r0), v, 1, v, 1)
                         let diagonalBlock = cblas_ddot(Int32(r1 - r0), v + r0, 1, v + r0, 1)
                         frobeniusSquared += 2 * lower + diagonalBlock
-                        kty[r] += cblas_ddot(Int32(r1), v, 1, y, 1)
-                        cblas_daxpy(Int32(r0), y[r], v, 1, kty, 1)
+                        for c in 0..<centringCount {
+                            let yc = y + c * m, ktyc = kty + c * m
+                            ktyc[r] += cblas_ddot(Int32(r1), v, 1, yc, 1)
+                            cblas_daxpy(Int32(r0), yc[r], v, 1, ktyc, 1)
+                        }
                         cblas_daxpy(Int32(r0), 1, v, 1, cSums + i * m, 1)
                         let rowSum = rSums + r * k
                         for xp in 0..<x1 {
@@ -150,15 +169,17 @@ public enum LayerAlignment {
             }
             }
             }
-            var projection = 0.0
-            for r in 0..<m { projection += targets[r] * kernelTimesTargets[r] }
-            let centredSquared = KernelAlignment.centredFrobeniusSquared(
-                frobeniusSquared: frobeniusSquared, rowSumsByOutput: rowSums, sampleCount: n, outputCount: k, centring: centring)
-            let norm = centredSquared.squareRoot()
-            let defined = norm > 0 && norm.isFinite && projection.isFinite && targetNormSquared > 0
-            let alignment = defined ? projection / (norm * targetNormSquared) : 0
-            results[l - 1] = LayerKernelStatistics(layer: l, alignment: alignment, targetProjection: projection,
-                                                   centredFrobeniusNorm: norm, trace: trace)
+            for (c, centring) in centrings.enumerated() {
+                var projection = 0.0
+                for r in 0..<m { projection += targets[c * m + r] * kernelTimesTargets[c * m + r] }
+                let centredSquared = KernelAlignment.centredFrobeniusSquared(
+                    frobeniusSquared: frobeniusSquared, rowSumsByOutput: rowSums, sampleCount: n, outputCount: k, centring: centring)
+                let norm = centredSquared.squareRoot()
+                let defined = norm > 0 && norm.isFinite && projection.isFinite && targetNormsSquared[c] > 0
+                let alignment = defined ? projection / (norm * targetNormsSquared[c]) : 0
+                results[c][l - 1] = LayerKernelStatistics(layer: l, alignment: alignment, targetProjection: projection,
+                                                          centredFrobeniusNorm: norm, trace: trace)
+            }
         }
         return results
     }

@@ -57,10 +57,37 @@ public struct AlignmentSnapshot: Codable, Sendable, Equatable {
     public var trainProbe: [Double]
     /// A_l on the test probe, index 0 = layer 1.
     public var testProbe: [Double]
+    /// A_l under the other centrings, from the same kernels (nil in records written before
+    /// they were kept). Figures use the run's own centring (`spec.alignment.centring`); these
+    /// let a study ask how much the convention matters without retraining.
+    public var otherCentrings: [CentredAlignments]?
 
-    public init(step: Int, epoch: Double, trainProbe: [Double], testProbe: [Double]) {
+    public init(step: Int, epoch: Double, trainProbe: [Double], testProbe: [Double], otherCentrings: [CentredAlignments]? = nil) {
         self.step = step
         self.epoch = epoch
+        self.trainProbe = trainProbe
+        self.testProbe = testProbe
+        self.otherCentrings = otherCentrings
+    }
+
+    /// A_l on the training probe under `centring`: the snapshot's own values when `centring` is
+    /// the run's (`own`), else the stored alternative (nil when it was not kept).
+    public func trainProbe(centring: Centring, own: Centring) -> [Double]? {
+        centring == own ? trainProbe : otherCentrings?.first { $0.centring == centring }?.trainProbe
+    }
+}
+
+/// A_l on both probes under one centring.
+public struct CentredAlignments: Codable, Sendable, Equatable {
+    /// The centring.
+    public var centring: Centring
+    /// A_l on the training probe, index 0 = layer 1.
+    public var trainProbe: [Double]
+    /// A_l on the test probe, index 0 = layer 1.
+    public var testProbe: [Double]
+
+    public init(centring: Centring, trainProbe: [Double], testProbe: [Double]) {
+        self.centring = centring
         self.trainProbe = trainProbe
         self.testProbe = testProbe
     }

@@ -303,14 +303,17 @@ struct TrainingSession {
         guard let trainProbe = data.trainProbe, let testProbe = data.testProbe,
               position.alignments.last?.step != position.step || position.alignments.isEmpty else { return }
         report(phase: .measuring)
-        let centring = spec.alignment.centring
+        // The run's centring first, then every other one from the same kernel pass (nearly free).
+        let centrings = [spec.alignment.centring] + Centring.allCases.filter { $0 != spec.alignment.centring }
         let network = trainer.network
+        let train = LayerAlignment.statistics(network: network, probeFeatures: trainProbe.features, probeLabels: trainProbe.labels,
+                                              centrings: centrings).map { $0.map(\.alignment) }
+        let test = LayerAlignment.statistics(network: network, probeFeatures: testProbe.features, probeLabels: testProbe.labels,
+                                             centrings: centrings).map { $0.map(\.alignment) }
         let snapshot = AlignmentSnapshot(
             step: position.step, epoch: Double(position.step) / Double(stepsPerEpoch),
-            trainProbe: LayerAlignment.alignments(network: network, probeFeatures: trainProbe.features,
-                                                  probeLabels: trainProbe.labels, centring: centring),
-            testProbe: LayerAlignment.alignments(network: network, probeFeatures: testProbe.features,
-                                                 probeLabels: testProbe.labels, centring: centring))
+            trainProbe: train[0], testProbe: test[0],
+            otherCentrings: (1..<centrings.count).map { CentredAlignments(centring: centrings[$0], trainProbe: train[$0], testProbe: test[$0]) })
         position.alignments.append(snapshot)
     }
 

@@ -80,9 +80,10 @@ enum ScalingLawClaims {
     }
 
     /// Notes every scaling-law figure carries.
-    static func commonNotes(profile: Profile) -> [String] {
+    static func commonNotes(profile: Profile, centring: Centring = .full) -> [String] {
+        let centringText = centring == .full ? "full centring, Eq. 6–7" : "\(centring.rawValue) centring, not the paper's Eq. 6"
         var notes = [
-            "l* is the argmax over layers of A_l measured once, at the stop, on the class-balanced training probe (full centring, Eq. 6–7); ties go to the shallower layer. The test-probe slope is given for comparison.",
+            "l* is the argmax over layers of A_l measured once, at the stop, on the class-balanced training probe (\(centringText)); ties go to the shallower layer. The test-probe slope is given for comparison.",
             "The slope's 95% interval is a cluster bootstrap (2000 resamples: depths with replacement, then seeds within each depth with replacement; percentile interval); the exact OLS interval, which treats every (depth, seed) point as independent, is given beside it.",
             "Weight decay 5·10⁻⁴ and momentum 0.9 are assumptions (the paper says only 'SGD with momentum and weight decay'), the engine's documented defaults.",
             "Depth 100 on Fashion-MNIST uses learning rate 0.00007 from the Fig 8(a) caption; Table 2 has no row for it (no paper epochs or accuracy).",

@@ -123,6 +123,51 @@ public struct ScalingLawCurve: Sendable {
             divergedRuns: diverged)
     }
 
+    /// l* from A_l under another centring than the protocol's, over the usable runs whose
+    /// records kept it (``AlignmentSnapshot/otherCentrings``), with the same fit.
+    public struct AlternativeCentring: Sendable {
+        /// The centring.
+        public var centring: Centring
+        /// l* per run that kept this centring.
+        public var peaks: [PeakPoint]
+        /// The fit (nil with fewer than two depths).
+        public var fit: ScalingLawFit?
+        /// Runs of the curve that did not keep it (written before records kept other centrings).
+        public var runsWithout: Int
+
+        /// l* per depth as text, as ``ScalingLawCurve/peaksText``.
+        public var peaksText: String {
+            Dictionary(grouping: peaks, by: \.depth).sorted { $0.key < $1.key }
+                .map { "\($0.key): " + $0.value.map { "\($0.peakLayer)" }.joined(separator: ", ") }.joined(separator: "; ")
+        }
+    }
+
+    /// The curve's l* and fit under `centring` (nil when it is the protocol's own or no run kept it).
+    public func alternative(centring: Centring) -> AlternativeCentring? {
+        guard centring != protocolUsed.centring else { return nil }
+        var peaks: [PeakPoint] = []
+        var without = 0
+        for depth in depths {
+            for record in depth.records {
+                guard let values = record.finalAlignment?.trainProbe(centring: centring, own: record.spec.alignment.centring),
+                      let peak = PeakLayer.index(of: values) else { without += 1; continue }
+                peaks.append(PeakPoint(depth: depth.setting.depth, seed: record.spec.seed, peakLayer: peak))
+            }
+        }
+        guard !peaks.isEmpty else { return nil }
+        return AlternativeCentring(centring: centring, peaks: peaks, fit: try? ScalingLawFit(points: peaks, bootstrapSeed: baseSeed),
+                                   runsWithout: without)
+    }
+
+    /// One sentence on l* under per-output centring, when any run kept it.
+    public var perOutputCentringSentence: String? {
+        guard let other = alternative(centring: .perOutput) else { return nil }
+        let fitText = other.fit.map { "slope \($0.summary)" } ?? "fewer than two depths, no fit"
+        return "With A_l centred per output (C_n ⊗ I_k, as nngeometry-based code does; not the paper's Eq. 6, which every verdict here uses) "
+            + "the same runs give l* \(other.peaksText); \(fitText)"
+            + (other.runsWithout > 0 ? " (\(other.runsWithout) run(s) were recorded before the other centrings were kept and are left out)" : "")
+    }
+
     /// l* per depth as text, e.g. "10: 3, 3, 4; 20: 6, 7, 6".
     public var peaksText: String {
         depths.map { "\($0.setting.depth): " + $0.peaks.map { "\($0.peakLayer)" }.joined(separator: ", ") }.joined(separator: "; ")

@@ -56,9 +56,11 @@ public struct Fig3Figure: FigureSpec {
         var settings: [FigureResult.Setting] = []
         var hashes: [String] = []
         var slopeSentences: [String] = []
+        var centringUsed = Centring.full
         for dataset in datasets(for: context.profile) {
             let protocolUsed = try Self.protocolFor(dataset, profile: context.profile, seedsPerDepth: context.seedsPerDepth,
                                                     environment: environment)
+            centringUsed = protocolUsed.centring
             let slopeClaim = ScalingLawClaims.slope(dataset, profile: context.profile)
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
             guard availability.isPresent else {
@@ -97,6 +99,9 @@ public struct Fig3Figure: FigureSpec {
             notes.append("\(dataset.displayName): l* per depth and seed (training probe): \(curve.peaksText). "
                 + "Runs that hit the epoch cap above the loss threshold: \(curve.depths.reduce(0) { $0 + $1.cappedRuns }); diverged (left out): \(curve.depths.reduce(0) { $0 + $1.divergedRuns }). "
                 + "Training wall time \(NumberText.format(curve.trainingSeconds / 60)) min (summed over runs).")
+            if let perOutput = curve.perOutputCentringSentence {
+                notes.append("\(dataset.displayName): \(perOutput).")
+            }
             if let testFit = curve.testProbeFit {
                 notes.append("\(dataset.displayName): on the test probe instead of the training probe the slope is \(testFit.summary).")
             }
@@ -104,7 +109,7 @@ public struct Fig3Figure: FigureSpec {
         let figure = PlotFigure(panels: panels, columns: min(3, max(1, panels.count)), panelSize: (width: 330, height: 280))
         try figure.render(png: context.outputDirectory.appendingPathComponent("fig3.png"),
                           pdf: context.outputDirectory.appendingPathComponent("fig3.pdf"))
-        notes += ScalingLawClaims.commonNotes(profile: context.profile)
+        notes += ScalingLawClaims.commonNotes(profile: context.profile, centring: centringUsed)
         return FigureResult(
             id: id, title: title, paperReference: paperReference, profile: context.profile,
             caption: """
