@@ -88,6 +88,16 @@ final class ClaimTests: XCTestCase {
         XCTAssertTrue(ScalingLawStory(claims: [reproduced]).verdictSentence.contains("reproduced on Fashion-MNIST"))
         XCTAssertFalse(ScalingLawStory(claims: [reproduced]).verdictSentence.contains("provisional"))
         XCTAssertFalse(ScalingLawStory(claims: [theory]).hasMeasurement)
+
+        // The per-output centring slope is a sensitivity row without a verdict.
+        let withSensitivity = ScalingLawStory(claims: [full, theory], results: [result([
+            ClaimMeasurement(claimId: "fig3.fashionMNIST.slope.perOutputCentring", value: 0.7,
+                             detail: "OLS …: 0.7 (95% CI: bootstrap [0.3, 1.1], OLS [0.4, 1]); l* 10: 4", partialBecause: nil),
+        ], profile: .full)])
+        let row = try? XCTUnwrap(withSensitivity.rows.first { $0[0].contains("centred per output") })
+        XCTAssertEqual(row?[1], "0.7")
+        XCTAssertEqual(row?[2], "bootstrap [0.3, 1.1], OLS [0.4, 1]")
+        XCTAssertTrue(row?[3].hasPrefix("no verdict") ?? false)
     }
 
     func testFigureNotRunIsNotRun() {

@@ -26,6 +26,12 @@ enum ScalingLawClaims {
         "fig3.\(key(dataset)).fixedSlopeResidual" + (profile == .quick ? ".quick" : "")
     }
 
+    /// Not a claim (absent from paper-targets.json, so it gets no verdict): the slope with A_l
+    /// centred per output instead of the paper's Eq. 6, a sensitivity measurement for the report.
+    static func perOutputCentringSlope(_ dataset: DatasetName, profile: Profile) -> String {
+        "fig3.\(key(dataset)).slope.perOutputCentring" + (profile == .quick ? ".quick" : "")
+    }
+
     /// Regression band of the quick protocol's slope.
     static func quickBand(_ dataset: DatasetName) -> String { "fig3.\(key(dataset)).slope.quickBand" }
 
@@ -59,6 +65,13 @@ enum ScalingLawClaims {
                 claimId: residualId, value: fit.fixedSlopeRMSResidual,
                 detail: "RMS of log l* − (3/5 log L + C) over \(fit.pointCount) points, C = \(NumberText.format(fit.fixedSlopeIntercept)) "
                     + "(free fit's RMS residual \(NumberText.format(fit.freeRMSResidual)))" + partial,
+                partialBecause: curve.completenessSentence))
+        }
+        if let other = curve.alternative(centring: .perOutput), let otherFit = other.fit {
+            result.append(ClaimMeasurement(
+                claimId: perOutputCentringSlope(dataset, profile: profile), value: otherFit.free.slope,
+                detail: "OLS of log l* on log L with A_l centred per output (C_n ⊗ I_k): \(otherFit.summary); l* \(other.peaksText)"
+                    + (other.runsWithout > 0 ? "; \(other.runsWithout) run(s) recorded before other centrings were kept are left out" : ""),
                 partialBecause: curve.completenessSentence))
         }
         if claimsBand {

@@ -46,7 +46,7 @@ public struct ReportWriter {
         doc.add(.table(header: ["claim", "figure", "profile", "kind", "paper", "measured", "accepted", "verdict"],
                        rows: (evaluated + fullEvaluated).map(summaryRow)))
 
-        let scalingLaw = ScalingLawStory(claims: evaluated + fullEvaluated)
+        let scalingLaw = ScalingLawStory(claims: evaluated + fullEvaluated, results: main + full)
         if scalingLaw.hasMeasurement {
             doc.add(.heading(level: 2, text: "The scaling law l* ∝ L^{3/5} (Fig 3)"))
             doc.add(.paragraph(scalingLaw.verdictSentence))

@@ -14,6 +14,13 @@ struct ScalingLawStory {
     static let otherDatasetSlopeIds = ["fig3.mnist.slope", "fig3.cifar10.slope"]
 
     let claims: [ClaimResult]
+    /// Every figure result (main and full), for the sensitivity measurements that are not claims.
+    var results: [FigureResult] = []
+
+    static let perOutputIds: [(label: String, id: String)] = [
+        ("paper protocol (--full), Fashion-MNIST, A_l centred per output", "fig3.fashionMNIST.slope.perOutputCentring"),
+        ("quick protocol (--quick), Fashion-MNIST, A_l centred per output", "fig3.fashionMNIST.slope.perOutputCentring.quick"),
+    ]
 
     private func measured(_ id: String) -> ClaimResult? {
         claims.first { $0.claim.id == id && $0.measured != nil }
@@ -42,6 +49,12 @@ struct ScalingLawStory {
         row("paper protocol (--full), MNIST", Self.otherDatasetSlopeIds[0])
         row("paper protocol (--full), CIFAR-10", Self.otherDatasetSlopeIds[1])
         row("quick protocol (--quick), Fashion-MNIST", Self.quickSlopeId)
+        for (label, id) in Self.perOutputIds {
+            guard let measurement = results.flatMap(\.measurements).first(where: { $0.claimId == id }), let value = measurement.value else { continue }
+            rows.append([label, NumberText.format(value), Self.interval(from: measurement.detail), "no verdict (not the paper's Eq. 6)",
+                         "sensitivity to the centring convention: the paper defines C = I − 11ᵀ/(kn); code built on nngeometry centres per output"
+                            + (measurement.partialBecause.map { "; " + $0 } ?? "")])
+        }
         if let theory = measured(Self.theorySlopeId) {
             rows.append(["infinite-width theory, L = 10–100 (figure 'theory')", NumberText.format(theory.measured ?? .nan), "exact (deterministic)",
                          "—", "the theory's own l*(L) is not yet a power law at these depths; it approaches 3/5 only for L ≳ 10³"])
