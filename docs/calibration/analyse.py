@@ -4,7 +4,9 @@ per protocol group, l*(L) per seed, epochs, stop reasons, wall time, and the slo
 log l* on log L with OLS and cluster-bootstrap 95% intervals. Independent of the Swift
 analysis (numpy only), so it also cross-checks ScalingLawFit.
 
-usage: analyse.py CACHE_DIR [CACHE_DIR ...]
+usage: analyse.py [--centring full|perOutput|none] CACHE_DIR [CACHE_DIR ...]
+With --centring, l* comes from A_l under that centring (the run's own values when it is the
+run's centring, else the record's otherCentrings; records without it are skipped).
 Records are grouped by cache directory (one protocol per directory) and by the spec apart from seed, depth, learning rate and stopping rule."""
 import json, sys, glob, math, collections
 import numpy as np
@@ -46,13 +48,23 @@ def bootstrap(groups, B=2000, seed=0):
         if len(set(xs)) > 1: slopes.append(ols(xs, ys)[0])
     return np.percentile(slopes, [2.5, 97.5])
 
-def main(dirs):
+def probes(record, centring):
+    """(train-probe A_l, test-probe A_l) of the final snapshot under `centring` (None: the run's own)."""
+    snapshot = record['alignments'][-1]
+    if centring is None or centring == record['spec']['alignment']['centring']:
+        return snapshot['trainProbe'], snapshot['testProbe']
+    for other in snapshot.get('otherCentrings') or []:
+        if other['centring'] == centring:
+            return other['trainProbe'], other['testProbe']
+    return None
+
+def main(dirs, centring=None):
     recs = []
     for d in dirs:
         for f in glob.glob(d + '/*.json'):
             try: r = json.load(open(f))
             except Exception: continue
-            if 'spec' in r and r.get('alignments'): r['_dir'] = d; recs.append(r)
+            if 'spec' in r and r.get('alignments') and probes(r, centring): r['_dir'] = d; recs.append(r)
     byk = collections.defaultdict(list)
     for r in recs: byk[r['_dir'] + ' ' + key(r['spec'])].append(r)
     for k, rs in byk.items():
@@ -62,9 +74,9 @@ def main(dirs):
               'batch', spec['batchSize'], 'runs', len(rs))
         bydepth = collections.defaultdict(list); wall = 0; seeds = set()
         for r in sorted(rs, key=lambda r: (r['spec']['architecture']['depth'], r['spec']['seed'])):
-            L = r['spec']['architecture']['depth']; a = r['alignments'][-1]['trainProbe']
+            L = r['spec']['architecture']['depth']; a, test = probes(r, centring)
             l = int(np.argmax(a)) + 1; bydepth[L].append((r['spec']['seed'], l)); wall += r['wallSeconds']; seeds.add(r['spec']['seed'])
-            lt = int(np.argmax(r['alignments'][-1]['testProbe'])) + 1
+            lt = int(np.argmax(test)) + 1
             print(f"  L={L:3d} seed={r['spec']['seed']} lr={list(r['spec']['optimizer'].values())[0]['learningRate']:.5g} "
                   f"stop={r['stopReason']:16s} epochs={r['epochs'][-1]['epoch'] if r['epochs'] else 0:4d} "
                   f"loss={r['epochs'][-1]['trainLoss'] if r['epochs'] else float('nan'):.3f} test={r['finalTest']['accuracy']:.3f} "
@@ -89,4 +101,10 @@ def main(dirs):
             print(f"  per-seed slopes: mean {np.mean(per):.3f}, sd {np.std(per, ddof=1):.3f}, n {len(per)}")
 
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    chosen = None
+    if len(args) >= 2 and args[0] == '--centring':
+        chosen, args = args[1], args[2:]
+    if chosen is not None:
+        print(f'l* from A_l with {chosen} centring')
+    main(args, chosen)
