@@ -41,6 +41,12 @@ struct RunOptions: ParsableArguments {
         valueName: "n"))
     var seeds: Int?
 
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
+        "Depths for the scaling-law figures (fig3, fig8, table1-3), e.g. '--depths 10 20 90'.",
+        discussion: "Each depth keeps its row of the paper's table (width, learning rate, epochs); the tables have depths 10, 20, ..., 100. Default: the profile's (10-50 quick, 10-100 full). A changed set is a different protocol, named so in the figure.",
+        valueName: "L"))
+    var depths: [Int] = []
+
     @Flag(name: .customLong("cached-only"), help: ArgumentHelp(
         "Train nothing: draw and measure from the finished run records already in --cache.",
         discussion: "Runs not in the cache are left out and named in the figure's notes and claim details (a partial result says so). Use it to look at a long --full run while its remaining runs are still to come. Figures that keep no run records (theory, thmA, fig5, fig6) compute as usual."))
@@ -49,6 +55,10 @@ struct RunOptions: ParsableArguments {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs).") }
         if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1, got \(seeds).") }
+        let tableDepths = Array(stride(from: 10, through: 100, by: 10))
+        if let bad = depths.first(where: { !tableDepths.contains($0) }) {
+            throw ValidationError("--depths \(bad): the paper's tables have depths 10, 20, ..., 100.")
+        }
         if let dataDir, !FileManager.default.fileExists(atPath: dataDir) {
             throw ValidationError("--data-dir '\(dataDir)' does not exist.")
         }

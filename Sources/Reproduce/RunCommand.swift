@@ -60,7 +60,8 @@ struct RunCommand: ParsableCommand {
         let context = FigureContext(
             profile: options.profile, seed: options.seed, outputDirectory: output,
             cacheDirectory: options.cacheDirectory, dataDirectory: options.dataDirectory,
-            jobs: options.jobs, seedsPerDepth: options.seeds, cachedOnly: options.cachedOnly, log: { printError($0) })
+            jobs: options.jobs, seedsPerDepth: options.seeds,
+            depths: options.depths.isEmpty ? nil : options.depths, cachedOnly: options.cachedOnly, log: { printError($0) })
         var produced: [FigureResult] = []
         for entry in entries {
             guard let spec = entry.spec else { continue }

@@ -275,6 +275,21 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertEqual(band.claimId, "fig3.fashionMNIST.slope.quickBand")
         XCTAssertNil(band.value)
         XCTAssertTrue(band.notRunReason?.contains("1 seeds per depth") ?? false, band.notRunReason ?? "")
+        // --depths keeps each depth's row of the table, and the runs are the same cache entries.
+        let deep = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 1, depths: [100, 90], environment: [:])
+        XCTAssertEqual(deep.depths.map(\.depth), [90, 100])
+        XCTAssertEqual(deep.depths.map(\.learningRate), [0.0001, 0.00007])
+        XCTAssertTrue(deep.name.hasSuffix("depths 90, 100"), deep.name)
+        XCTAssertTrue(deep.specs(baseSeed: 1).map(\.configurationHash).allSatisfy(five.contains))
+        XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, depths: [15, 20], environment: [:])) { error in
+            XCTAssertEqual(error as? ScalingLawError, .unknownDepths([15], dataset: .fashionMNIST, known: Array(stride(from: 10, through: 100, by: 10))))
+        }
+        // The quick protocol at a depth beyond its range: the paper's rate for that depth, the quick subset.
+        let quickSixty = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, depths: [60], environment: [:])
+        XCTAssertEqual(quickSixty.specs(baseSeed: 1).map(\.architecture.depth), [60, 60, 60])
+        XCTAssertEqual(quickSixty.trainPerClass, ScalingLawProtocol.quick(.fashionMNIST).trainPerClass)
+        XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, depths: [10, 20, 30, 40, 50], environment: [:]),
+                       ScalingLawProtocol.quick(.fashionMNIST), "the default depths change nothing")
         // Fig 8 follows --seeds too.
         XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, seedsPerDepth: 2, environment: [:]).map(\.seedsPerDepth), [2, 2, 2])
         XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, environment: [:]).map(\.seedsPerDepth), [1, 1, 1])

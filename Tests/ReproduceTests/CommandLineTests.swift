@@ -165,6 +165,10 @@ final class CommandLineTests: XCTestCase {
         let noSeeds = try Self.run(["fig3", "--seeds", "0", "--targets", Self.targets])
         XCTAssertEqual(noSeeds.status, 64)
         XCTAssertTrue(noSeeds.stderr.contains("--seeds must be at least 1"), noSeeds.stderr)
+
+        let oddDepth = try Self.run(["fig3", "--depths", "10", "15", "--targets", Self.targets])
+        XCTAssertEqual(oddDepth.status, 64)
+        XCTAssertTrue(oddDepth.stderr.contains("--depths 15"), oddDepth.stderr)
     }
 
     func testBadInputsExitWithAClearSentence() throws {

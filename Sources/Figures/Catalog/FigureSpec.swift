@@ -18,6 +18,9 @@ public struct FigureContext: Sendable {
     /// Seeds per configuration for the figures that repeat runs over seeds (Fig 3, Fig 8,
     /// Tables 1–3); nil keeps each figure's profile default.
     public var seedsPerDepth: Int?
+    /// Depths for the scaling-law figures (Fig 3, Fig 8, Tables 1–3), from the paper's tables;
+    /// nil keeps the profile's.
+    public var depths: [Int]?
     /// When true nothing is trained: figures use the finished records already in the cache,
     /// and every other run fails with ``RunSchedulerError/notInCache(_:)``.
     public var cachedOnly: Bool
@@ -25,7 +28,7 @@ public struct FigureContext: Sendable {
     public var log: @Sendable (String) -> Void
 
     public init(profile: Profile, seed: UInt64, outputDirectory: URL, cacheDirectory: URL,
-                dataDirectory: URL?, jobs: Int, seedsPerDepth: Int? = nil, cachedOnly: Bool = false,
+                dataDirectory: URL?, jobs: Int, seedsPerDepth: Int? = nil, depths: [Int]? = nil, cachedOnly: Bool = false,
                 log: @escaping @Sendable (String) -> Void) {
         self.profile = profile
         self.seed = seed
@@ -34,6 +37,7 @@ public struct FigureContext: Sendable {
         self.dataDirectory = dataDirectory
         self.jobs = jobs
         self.seedsPerDepth = seedsPerDepth
+        self.depths = depths
         self.cachedOnly = cachedOnly
         self.log = log
     }

@@ -24,8 +24,9 @@ public struct Fig3Figure: FigureSpec {
     }
 
     /// The protocol for one dataset under the context's profile (and candidate override).
-    /// `seedsPerDepth` (`--seeds`) replaces the protocol's number of seeds per depth.
-    static func protocolFor(_ dataset: DatasetName, profile: Profile, seedsPerDepth: Int? = nil,
+    /// `seedsPerDepth` (`--seeds`) replaces the protocol's number of seeds per depth; `depths`
+    /// (`--depths`) its depths, each taken with its row of the paper's table.
+    static func protocolFor(_ dataset: DatasetName, profile: Profile, seedsPerDepth: Int? = nil, depths: [Int]? = nil,
                             environment: [String: String]) throws -> ScalingLawProtocol {
         var chosen: ScalingLawProtocol
         switch profile {
@@ -44,7 +45,17 @@ public struct Fig3Figure: FigureSpec {
         if let seedsPerDepth, seedsPerDepth != chosen.seedsPerDepth {
             chosen = chosen.varied(name: chosen.name + ", \(seedsPerDepth) seed(s) per depth", seedsPerDepth: seedsPerDepth)
         }
+        if let depths {
+            chosen = try chosen.restricted(toDepths: depths)
+        }
         return chosen
+    }
+
+    /// The same for a figure context's overrides.
+    static func protocolFor(_ dataset: DatasetName, in context: FigureContext,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ScalingLawProtocol {
+        try protocolFor(dataset, profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
+                        environment: environment)
     }
 
     public func produce(in context: FigureContext) throws -> FigureResult {
@@ -58,8 +69,7 @@ public struct Fig3Figure: FigureSpec {
         var slopeSentences: [String] = []
         var centringUsed = Centring.full
         for dataset in datasets(for: context.profile) {
-            let protocolUsed = try Self.protocolFor(dataset, profile: context.profile, seedsPerDepth: context.seedsPerDepth,
-                                                    environment: environment)
+            let protocolUsed = try Self.protocolFor(dataset, in: context, environment: environment)
             centringUsed = protocolUsed.centring
             let slopeClaim = ScalingLawClaims.slope(dataset, profile: context.profile)
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
@@ -133,11 +143,16 @@ public struct Fig3Figure: FigureSpec {
 public enum ScalingLawError: Error, CustomStringConvertible, Equatable {
     /// The candidate named in the environment is not defined.
     case unknownCandidate(String, known: [String])
+    /// `--depths` named a depth the paper's table for the dataset does not have.
+    case unknownDepths([Int], dataset: DatasetName, known: [Int])
 
     public var description: String {
         switch self {
         case let .unknownCandidate(name, known):
             return "\(Fig3Figure.candidateVariable)=\(name) names no calibration candidate; use one of \(known.joined(separator: ", ")) or unset it."
+        case let .unknownDepths(depths, dataset, known):
+            return "--depths \(depths.map(String.init).joined(separator: ",")): the paper's table for \(dataset.displayName) has depths "
+                + known.map(String.init).joined(separator: ", ") + "; choose among them."
         }
     }
 }

@@ -186,6 +186,22 @@ public struct ScalingLawProtocol: Hashable, Sendable {
         return copy
     }
 
+    /// The same protocol at other depths of the paper's table (`--depths`), in increasing order.
+    /// - Throws: ``ScalingLawError/unknownDepths(_:dataset:known:)`` for a depth the table lacks.
+    public func restricted(toDepths wanted: [Int]) throws -> ScalingLawProtocol {
+        let table = PaperDepthTables.settings(for: dataset)
+        let unknown = wanted.filter { depth in !table.contains { $0.depth == depth } }
+        guard unknown.isEmpty, !wanted.isEmpty else {
+            throw ScalingLawError.unknownDepths(unknown, dataset: dataset, known: table.map(\.depth))
+        }
+        let chosen = table.filter { wanted.contains($0.depth) }
+        guard chosen.map(\.depth) != depths.map(\.depth) else { return self }
+        var copy = self
+        copy.depths = chosen
+        copy.name = name + ", depths " + chosen.map { "\($0.depth)" }.joined(separator: ", ")
+        return copy
+    }
+
     /// The settings as (name, value) rows for a figure's protocol table.
     public var settingRows: [FigureResult.Setting] {
         var rows: [FigureResult.Setting] = [

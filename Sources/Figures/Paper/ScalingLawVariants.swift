@@ -14,8 +14,9 @@ public struct Fig8Figure: FigureSpec {
     public init() {}
 
     /// (a), (b), (c) for a profile; (a) is Fig 3's protocol, so its runs come from the cache.
-    static func protocols(profile: Profile, seedsPerDepth: Int? = nil, environment: [String: String]) throws -> [ScalingLawProtocol] {
-        let base = try Fig3Figure.protocolFor(.fashionMNIST, profile: profile, environment: environment)
+    static func protocols(profile: Profile, seedsPerDepth: Int? = nil, depths: [Int]? = nil,
+                          environment: [String: String]) throws -> [ScalingLawProtocol] {
+        let base = try Fig3Figure.protocolFor(.fashionMNIST, profile: profile, depths: depths, environment: environment)
         // Under --quick one seed per depth (the first of Fig 3's), so that (b) and (c), which
         // need about 4× as many epochs, stay affordable; --full keeps Fig 3's seeds; --seeds overrides both.
         let seeds = seedsPerDepth ?? (profile == .quick ? 1 : base.seedsPerDepth)
@@ -34,7 +35,7 @@ public struct Fig8Figure: FigureSpec {
 
     public func produce(in context: FigureContext) throws -> FigureResult {
         let started = Date()
-        let protocols = try Self.protocols(profile: context.profile, seedsPerDepth: context.seedsPerDepth,
+        let protocols = try Self.protocols(profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
                                            environment: ProcessInfo.processInfo.environment)
         let ids = Self.claimIds(profile: context.profile)
         let availability = DatasetLocator.availability(of: .fashionMNIST, dataDirectory: context.dataDirectory)
@@ -126,8 +127,7 @@ public struct DepthTableFigure: FigureSpec {
 
     public func produce(in context: FigureContext) throws -> FigureResult {
         let started = Date()
-        let protocolUsed = try Fig3Figure.protocolFor(dataset, profile: context.profile, seedsPerDepth: context.seedsPerDepth,
-                                                      environment: ProcessInfo.processInfo.environment)
+        let protocolUsed = try Fig3Figure.protocolFor(dataset, in: context)
         let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
         var curve: ScalingLawCurve?
         var notes: [String] = []
