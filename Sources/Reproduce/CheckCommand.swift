@@ -34,8 +34,13 @@ struct CheckCommand: ParsableCommand {
                 print("\ngate: FAIL — no claim was measured")
                 throw ExitCode(1)
             }
+            let qualified = claims.filter { $0.measured != nil && $0.isQualified }
+            if !qualified.isEmpty {
+                print("\nqualified verdicts (partial runs or a changed protocol; see the details above): "
+                      + qualified.map { "\($0.claim.id) [\($0.profile.rawValue)]" }.joined(separator: ", "))
+            }
             if failing.isEmpty {
-                print("\ngate: PASS — \(measured) measured claims; every band held and every paper claim reproduced or documented")
+                print("\ngate: PASS — \(measured) measured claims (\(qualified.count) qualified); every band held and every paper claim reproduced or documented")
             } else {
                 print("\ngate: FAIL — " + failing.map { "\($0.claim.id) (\($0.verdictText))" }.joined(separator: ", "))
                 throw ExitCode(1)

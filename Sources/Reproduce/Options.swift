@@ -41,23 +41,36 @@ struct RunOptions: ParsableArguments {
         valueName: "n"))
     var seeds: Int?
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
-        "Depths for the scaling-law figures (fig3, fig8, table1-3), e.g. '--depths 10 20 90'.",
-        discussion: "Each depth keeps its row of the paper's table (width, learning rate, epochs); the tables have depths 10, 20, ..., 100. Default: the profile's (10-50 quick, 10-100 full). A changed set is a different protocol, named so in the figure.",
-        valueName: "L"))
-    var depths: [Int] = []
+    @Option(name: .long, help: ArgumentHelp(
+        "Depths for the scaling-law figures (fig3, fig8, table1-3), comma-separated, e.g. '--depths 10,20,90'.",
+        discussion: "Each depth keeps its row of the paper's table (width, learning rate, epochs); the tables have depths 10, 20, ..., 100. Default: the profile's (10-50 quick, 10-100 full). A changed set is a different protocol: its verdicts are marked '(changed protocol)'.",
+        valueName: "L,L,..."))
+    var depths: String?
+
+    /// `--depths` as numbers (nil when not given or not all numbers; `validate()` reports the latter).
+    var depthList: [Int]? {
+        guard let depths else { return nil }
+        let parts = depths.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let numbers = parts.compactMap { Int($0) }
+        return numbers.count == parts.count && !numbers.isEmpty ? numbers : nil
+    }
 
     @Flag(name: .customLong("cached-only"), help: ArgumentHelp(
         "Train nothing: draw and measure from the finished run records already in --cache.",
-        discussion: "Runs not in the cache are left out and named in the figure's notes and claim details (a partial result says so). Use it to look at a long --full run while its remaining runs are still to come. Figures that keep no run records (theory, thmA, fig5, fig6) compute as usual."))
+        discussion: "Runs not in the cache are left out and named in the figure's notes and claim details (a partial result says so). Use it to look at a long --full run while its remaining runs are still to come. fig5 and fig6 use only their cached results; theory and thmA, which train nothing, compute as usual."))
     var cachedOnly = false
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs).") }
         if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1, got \(seeds).") }
-        let tableDepths = Array(stride(from: 10, through: 100, by: 10))
-        if let bad = depths.first(where: { !tableDepths.contains($0) }) {
-            throw ValidationError("--depths \(bad): the paper's tables have depths 10, 20, ..., 100.")
+        if let depths {
+            guard let list = depthList else {
+                throw ValidationError("--depths '\(depths)' is not a comma-separated list of depths such as 10,20,90.")
+            }
+            let tableDepths = Array(stride(from: 10, through: 100, by: 10))
+            if let bad = list.first(where: { !tableDepths.contains($0) }) {
+                throw ValidationError("--depths \(bad): the paper's tables have depths 10, 20, ..., 100.")
+            }
         }
         if let dataDir, !FileManager.default.fileExists(atPath: dataDir) {
             throw ValidationError("--data-dir '\(dataDir)' does not exist.")
@@ -66,6 +79,15 @@ struct RunOptions: ParsableArguments {
 
     var outputDirectory: URL {
         URL(fileURLWithPath: out ?? (profile == .quick ? "figures" : "figures/full"), isDirectory: true).standardizedFileURL
+    }
+
+    /// The options that change a profile's protocol or what is trained, as typed (nil: none).
+    var protocolOptionsText: String? {
+        var parts: [String] = []
+        if let seeds { parts.append("--seeds \(seeds)") }
+        if let depths { parts.append("--depths \(depths)") }
+        if cachedOnly { parts.append("--cached-only") }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
     var cacheDirectory: URL { URL(fileURLWithPath: cache, isDirectory: true).standardizedFileURL }

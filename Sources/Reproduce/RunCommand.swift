@@ -53,7 +53,9 @@ struct RunCommand: ParsableCommand {
         let targets = try TargetsFile.load(from: options.targetsURL)
         let output = options.outputDirectory
         try AtomicFile.ensureWritableDirectory(output)
-        try AtomicFile.ensureWritableDirectory(options.cacheDirectory)
+        if !options.cachedOnly {  // --cached-only only reads the cache, which may be read-only
+            try AtomicFile.ensureWritableDirectory(options.cacheDirectory)
+        }
         let resultsURL = output.appendingPathComponent("results.json")
         var results = try ResultsFile.load(from: resultsURL) ?? ResultsFile()
 
@@ -61,13 +63,14 @@ struct RunCommand: ParsableCommand {
             profile: options.profile, seed: options.seed, outputDirectory: output,
             cacheDirectory: options.cacheDirectory, dataDirectory: options.dataDirectory,
             jobs: options.jobs, seedsPerDepth: options.seeds,
-            depths: options.depths.isEmpty ? nil : options.depths, cachedOnly: options.cachedOnly, log: { printError($0) })
+            depths: options.depthList, cachedOnly: options.cachedOnly, log: { printError($0) })
         var produced: [FigureResult] = []
         for entry in entries {
             guard let spec = entry.spec else { continue }
             let started = Date()
             printError("[\(spec.id)] \(spec.title) (--\(options.profile.rawValue))")
-            let result = try spec.produce(in: context)
+            var result = try spec.produce(in: context)
+            result.provenance.protocolOptions = options.protocolOptionsText
             results.merge(result)
             try results.write(to: resultsURL)  // after each figure, so finished work is never lost
             produced.append(result)

@@ -223,6 +223,32 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertTrue(curve.perOutputCentringSentence?.contains("1 run(s) were recorded before") ?? false)
     }
 
+    func testInterceptShiftComparesOnlyRunsBothProtocolsFinished() throws {
+        let base = ScalingLawProtocol(
+            name: "a", dataset: .fashionMNIST, depths: Array(PaperDepthTables.fashionMNIST.prefix(3)), trainPerClass: 10,
+            probePerClass: 2, usesPaperEpochs: false, fixedEpochCap: 1, seedsPerDepth: 1)
+        let varied = base.varied(name: "b", learningRateScale: 0.25)
+        let baseSpecs = base.specs(baseSeed: 1), variedSpecs = varied.specs(baseSeed: 1)  // depths 10, 20, 30
+        let a = ScalingLawCurve(protocolUsed: base, baseSeed: 1, results: [
+            .success(record(baseSpecs[0], peak: 2)), .success(record(baseSpecs[1], peak: 4)), .success(record(baseSpecs[2], peak: 20)),
+        ])
+        let b = ScalingLawCurve(protocolUsed: varied, baseSeed: 1, results: [
+            .success(record(variedSpecs[0], peak: 3)), .success(record(variedSpecs[1], peak: 5)),
+            .failure(RunSchedulerError.notInCache(variedSpecs[2].label)),
+        ])
+        let shift = try XCTUnwrap(InterceptShift(base: a, varied: b))
+        XCTAssertEqual(shift.pairCount, 2)
+        XCTAssertEqual(shift.depthCount, 2)
+        // Depth 30 (present only in a, with a large l*) does not enter: C over depths 10 and 20 only.
+        XCTAssertEqual(shift.base, (log(2.0) - 0.6 * log(10.0) + log(4.0) - 0.6 * log(20.0)) / 2, accuracy: 1e-12)
+        XCTAssertEqual(shift.shift, (log(3.0 / 2) + log(5.0 / 4)) / 2, accuracy: 1e-12)
+        let lonely = ScalingLawCurve(protocolUsed: varied, baseSeed: 1, results: [
+            .success(record(variedSpecs[0], peak: 3)), .failure(RunSchedulerError.notInCache(variedSpecs[1].label)),
+            .failure(RunSchedulerError.notInCache(variedSpecs[2].label)),
+        ])
+        XCTAssertNil(InterceptShift(base: a, varied: lonely), "one shared depth cannot give an intercept shift")
+    }
+
     func testRunsAbsentFromTheCacheMakeAPartialCurveThatSaysWhatIsMissing() throws {
         let protocolUsed = ScalingLawProtocol(
             name: "t", dataset: .fashionMNIST, depths: Array(PaperDepthTables.fashionMNIST.prefix(3)), trainPerClass: 10,
@@ -271,10 +297,19 @@ final class ScalingLawTests: XCTestCase {
         let specs = quickOne.specs(baseSeed: 1)
         let curve = ScalingLawCurve(protocolUsed: quickOne, baseSeed: 1,
                                     results: specs.map { .success(record($0, peak: max(1, $0.architecture.depth / 10))) })
-        let band = try XCTUnwrap(ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .quick).last)
+        let changed = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .quick)
+        let band = try XCTUnwrap(changed.last)
         XCTAssertEqual(band.claimId, "fig3.fashionMNIST.slope.quickBand")
         XCTAssertNil(band.value)
-        XCTAssertTrue(band.notRunReason?.contains("1 seeds per depth") ?? false, band.notRunReason ?? "")
+        XCTAssertTrue(band.notRunReason?.contains("1 seed(s) per depth instead of 3") ?? false, band.notRunReason ?? "")
+        // The paper claims are still measured, but their verdicts say the protocol was changed.
+        XCTAssertEqual(changed[0].claimId, "fig3.fashionMNIST.slope.quick")
+        XCTAssertTrue(changed[0].protocolChangedBecause?.contains("1 seed(s) per depth instead of 3") ?? false)
+        let standardCurve = ScalingLawCurve(protocolUsed: .quick(.fashionMNIST), baseSeed: 1, results: ScalingLawProtocol.quick(.fashionMNIST)
+            .specs(baseSeed: 1).map { .success(record($0, peak: max(1, $0.architecture.depth / 10))) })
+        let standard = ScalingLawClaims.measurements(standardCurve, dataset: .fashionMNIST, profile: .quick)
+        XCTAssertTrue(standard.allSatisfy { $0.protocolChangedBecause == nil && $0.partialBecause == nil })
+        XCTAssertEqual(standard.last?.value ?? .nan, 1, accuracy: 1e-12, "the standard quick protocol is held to the band")
         // --depths keeps each depth's row of the table, and the runs are the same cache entries.
         let deep = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 1, depths: [100, 90], environment: [:])
         XCTAssertEqual(deep.depths.map(\.depth), [90, 100])
@@ -293,6 +328,24 @@ final class ScalingLawTests: XCTestCase {
         // Fig 8 follows --seeds too.
         XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, seedsPerDepth: 2, environment: [:]).map(\.seedsPerDepth), [2, 2, 2])
         XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, environment: [:]).map(\.seedsPerDepth), [1, 1, 1])
+    }
+
+    /// The committed paper-protocol records (runs/full/) must stay readable and keep matching the
+    /// protocol's specifications: a change of RunSpec hashing or of the record format would
+    /// otherwise silently throw away hours of training.
+    func testCommittedPaperProtocolRecordsStillLoad() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let directory = root.appendingPathComponent("runs/full")
+        let cache = RunCache(directory: directory)
+        let stored = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }
+        var loaded: [RunRecord] = []
+        for spec in ScalingLawProtocol.paper(.fashionMNIST, seeds: ScalingLawProtocol.fullSeeds).specs(baseSeed: 1) {
+            if let record = try cache.record(for: spec) { loaded.append(record) }
+        }
+        XCTAssertGreaterThanOrEqual(loaded.count, 25)
+        XCTAssertEqual(loaded.count, stored.count, "every committed record belongs to the paper protocol")
+        // Records from before other centrings were kept decode with none.
+        XCTAssertTrue(loaded.contains { $0.finalAlignment?.otherCentrings == nil })
     }
 
     func testCachedOnlySchedulerReturnsStoredRecordsAndTrainsNothing() throws {

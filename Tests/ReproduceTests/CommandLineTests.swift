@@ -166,9 +166,12 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(noSeeds.status, 64)
         XCTAssertTrue(noSeeds.stderr.contains("--seeds must be at least 1"), noSeeds.stderr)
 
-        let oddDepth = try Self.run(["fig3", "--depths", "10", "15", "--targets", Self.targets])
+        let oddDepth = try Self.run(["fig3", "--depths", "10,15", "--targets", Self.targets])
         XCTAssertEqual(oddDepth.status, 64)
         XCTAssertTrue(oddDepth.stderr.contains("--depths 15"), oddDepth.stderr)
+        let notNumbers = try Self.run(["fig3", "--depths", "10,x", "--targets", Self.targets])
+        XCTAssertEqual(notNumbers.status, 64)
+        XCTAssertTrue(notNumbers.stderr.contains("comma-separated"), notNumbers.stderr)
     }
 
     func testBadInputsExitWithAClearSentence() throws {

@@ -8,7 +8,7 @@ usage: analyse.py [--centring full|perOutput|none] CACHE_DIR [CACHE_DIR ...]
 With --centring, l* comes from A_l under that centring (the run's own values when it is the
 run's centring, else the record's otherCentrings; records without it are skipped).
 Records are grouped by cache directory (one protocol per directory) and by the spec apart from seed, depth, learning rate and stopping rule."""
-import json, sys, glob, math, collections
+import argparse, json, sys, glob, math, collections
 import numpy as np
 
 def key(spec):
@@ -59,12 +59,16 @@ def probes(record, centring):
     return None
 
 def main(dirs, centring=None):
-    recs = []
+    recs = []; skipped = 0
     for d in dirs:
         for f in glob.glob(d + '/*.json'):
             try: r = json.load(open(f))
             except Exception: continue
-            if 'spec' in r and r.get('alignments') and probes(r, centring): r['_dir'] = d; recs.append(r)
+            if 'spec' not in r or not r.get('alignments'): continue
+            if probes(r, centring) is None: skipped += 1; continue
+            r['_dir'] = d; recs.append(r)
+    if skipped:
+        print(f'skipped {skipped} record(s) that did not keep A_l with {centring} centring')
     byk = collections.defaultdict(list)
     for r in recs: byk[r['_dir'] + ' ' + key(r['spec'])].append(r)
     for k, rs in byk.items():
@@ -101,10 +105,11 @@ def main(dirs, centring=None):
             print(f"  per-seed slopes: mean {np.mean(per):.3f}, sd {np.std(per, ddof=1):.3f}, n {len(per)}")
 
 if __name__ == '__main__':
-    args = sys.argv[1:]
-    chosen = None
-    if len(args) >= 2 and args[0] == '--centring':
-        chosen, args = args[1], args[2:]
-    if chosen is not None:
-        print(f'l* from A_l with {chosen} centring')
-    main(args, chosen)
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--centring', choices=['full', 'perOutput', 'none'],
+                        help="take l* from A_l under this centring (default: each run's own)")
+    parser.add_argument('caches', nargs='+', metavar='CACHE_DIR')
+    options = parser.parse_args()
+    if options.centring is not None:
+        print(f'l* from A_l with {options.centring} centring')
+    main(options.caches, options.centring)

@@ -59,8 +59,10 @@ public struct RunCache: Sendable {
                                     reason: "it records a different run specification than its name says; delete it to rerun the run")
         }
         guard record.epochs.allSatisfy({ $0.step <= record.totalSteps }), record.stepsPerEpoch > 0,
-              record.alignments.allSatisfy({ $0.trainProbe.count == spec.architecture.depth
-                  && $0.testProbe.count == spec.architecture.depth }) else {
+              record.alignments.allSatisfy({ snapshot in
+                  ([snapshot.trainProbe, snapshot.testProbe] + (snapshot.otherCentrings ?? []).flatMap { [$0.trainProbe, $0.testProbe] })
+                      .allSatisfy { $0.count == spec.architecture.depth }
+              }) else {
             throw FileError.corrupt(path: url.path, reason: "its contents are inconsistent; delete it to rerun the run")
         }
         return record

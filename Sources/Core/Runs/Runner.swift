@@ -303,8 +303,9 @@ struct TrainingSession {
         guard let trainProbe = data.trainProbe, let testProbe = data.testProbe,
               position.alignments.last?.step != position.step || position.alignments.isEmpty else { return }
         report(phase: .measuring)
-        // The run's centring first, then every other one from the same kernel pass (nearly free).
-        let centrings = [spec.alignment.centring] + Centring.allCases.filter { $0 != spec.alignment.centring }
+        // The run's centring first, then the two conventions in use (Eq. 6's full centring and the
+        // per-output centring of nngeometry-based code) from the same kernel pass: nearly free.
+        let centrings = [spec.alignment.centring] + [Centring.full, .perOutput].filter { $0 != spec.alignment.centring }
         let network = trainer.network
         let train = LayerAlignment.statistics(network: network, probeFeatures: trainProbe.features, probeLabels: trainProbe.labels,
                                               centrings: centrings).map { $0.map(\.alignment) }

@@ -35,9 +35,22 @@ public struct ClaimResult: Codable, Sendable {
     public var verdict: Verdict
     /// Set when the measurement rests on part of the protocol's runs (see ``ClaimMeasurement/partialBecause``).
     public var partialBecause: String? = nil
+    /// Set when the measurement comes from a changed protocol (see ``ClaimMeasurement/protocolChangedBecause``).
+    public var protocolChangedBecause: String? = nil
 
-    /// The verdict as shown in tables: "(partial)" is appended to a verdict from part of the runs.
-    public var verdictText: String { verdict.rawValue + (partialBecause == nil ? "" : " (partial)") }
+    /// Whether the verdict carries a qualification (partial runs or a changed protocol).
+    public var isQualified: Bool { partialBecause != nil || protocolChangedBecause != nil }
+
+    /// The verdict as shown in tables: "(partial)" is appended to a verdict from part of the runs,
+    /// "(changed protocol)" to one from another protocol than the profile's.
+    public var verdictText: String {
+        verdict.rawValue + (partialBecause == nil ? "" : " (partial)") + (protocolChangedBecause == nil ? "" : " (changed protocol)")
+    }
+
+    /// The qualifications as one sentence ("" when there are none).
+    public var qualificationText: String {
+        [partialBecause, protocolChangedBecause.map { "changed protocol: " + $0 }].compactMap { $0 }.joined(separator: "; ")
+    }
 }
 
 /// Compares measurements with targets. The code never decides a verdict on its
@@ -87,6 +100,7 @@ public enum ClaimEvaluator {
         }
         var evaluated = make(value, measurement.detail, verdict)
         evaluated.partialBecause = measurement.partialBecause
+        evaluated.protocolChangedBecause = measurement.protocolChangedBecause
         return evaluated
     }
 

@@ -108,8 +108,10 @@ enum HierarchyRunOutcome {
     /// The run finished (or was read from the cache).
     case finished(RunRecord)
     /// The run could not happen: one sentence saying why (the dataset is not on this
-    /// machine, naming the files and `--data-dir`; or `--cached-only` and no record).
+    /// machine, naming the files and `--data-dir`).
     case notRun(String)
+    /// `--cached-only` and the cache has no finished record: one sentence naming the run.
+    case notCached(String)
 
     /// The record, when the run finished.
     var record: RunRecord? {
@@ -119,8 +121,16 @@ enum HierarchyRunOutcome {
 
     /// Why it did not run, when it did not.
     var missingReason: String? {
-        if case let .notRun(reason) = self { return reason }
-        return nil
+        switch self {
+        case let .notRun(reason), let .notCached(reason): return reason
+        case .finished: return nil
+        }
+    }
+
+    /// Whether the run is only absent from the cache (`--cached-only`), not impossible.
+    var isNotCached: Bool {
+        if case .notCached = self { return true }
+        return false
     }
 }
 
@@ -136,7 +146,8 @@ enum HierarchyRuns {
         var toRun: [(index: Int, spec: RunSpec)] = []
         for (index, spec) in specs.enumerated() {
             let availability = DatasetLocator.availability(of: spec.dataset, dataDirectory: context.dataDirectory)
-            if availability.isPresent {
+            // Under --cached-only a finished record is used even where the dataset is absent.
+            if availability.isPresent || context.cachedOnly {
                 toRun.append((index, spec))
             } else {
                 outcomes[index] = .notRun("\(spec.dataset.displayName) is \(availability.description)")
@@ -154,7 +165,10 @@ enum HierarchyRuns {
             case let .failure(error as DatasetError):
                 outcomes[entry.index] = .notRun("\(entry.spec.dataset.displayName) could not be read: \(error.description)")
             case let .failure(error as RunSchedulerError):
-                outcomes[entry.index] = .notRun(error.description)
+                let availability = DatasetLocator.availability(of: entry.spec.dataset, dataDirectory: context.dataDirectory)
+                outcomes[entry.index] = availability.isPresent
+                    ? .notCached(error.description)
+                    : .notRun("\(entry.spec.dataset.displayName) is \(availability.description)")
             case let .failure(error):
                 throw error
             }
@@ -349,9 +363,12 @@ enum HierarchyClaims {
         }
         var detail = "runs whose largest final A_l (train probe) is at a hidden layer: \(hidden) of \(finished.count); " + parts.joined(separator: "; ")
         if !missing.isEmpty {
-            detail += ". Not run: " + missing.map { "\($0.0) (dataset missing)" }.joined(separator: ", ")
+            detail += ". Not run: " + missing.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
         }
-        return ClaimMeasurement(claimId: claimId, value: Double(hidden) / Double(finished.count), detail: detail)
+        let uncached = runs.filter { $0.outcome.isNotCached }.map(\.label)
+        let partial = uncached.isEmpty ? nil
+            : "partial result from \(finished.count) of \(runs.count) planned runs (--cached-only; not yet trained: \(uncached.joined(separator: ", ")))"
+        return ClaimMeasurement(claimId: claimId, value: Double(hidden) / Double(finished.count), detail: detail, partialBecause: partial)
     }
 
     /// "Most of the increase of the peak layer's alignment happens in the first

@@ -227,15 +227,19 @@ enum HierarchyFigureText {
             : "full protocol (whole training set, until train loss < \(AlignmentHierarchyProtocol.stoppingLoss) or \(AlignmentHierarchyProtocol.fullEpochCap) epochs, probes of \(AlignmentHierarchyProtocol.fullProbePerClass) per class)"
     }
 
-    /// " (dataset not found)" for a panel whose run could not start, "" otherwise.
+    /// " (dataset not found)" or " (not in the cache)" for a panel whose run is absent, "" otherwise.
     static func missingSuffix(_ outcome: HierarchyRunOutcome) -> String {
-        outcome.record == nil ? " (dataset not found)" : ""
+        switch outcome {
+        case .finished: return ""
+        case .notRun: return " (dataset not found)"
+        case .notCached: return " (not in the cache)"
+        }
     }
 
     /// Notes every hierarchy figure carries.
     static func commonNotes(_ profile: Profile) -> [String] {
         var notes = [
-            "A_l uses the full centring C = I − 11ᵀ/(nk) of paper Eq. 6–7, on the exact layer tangent kernel K_l = Ψ_lᵀΨ_l of the weights and biases of layer l (computed from forward and backward factors, no sampling).",
+            "A_l uses the full centring C = I − 11ᵀ/(nk) of paper Eq. 6–7 (records also keep A_l centred per output, for comparison), on the exact layer tangent kernel K_l = Ψ_lᵀΨ_l of the weights and biases of layer l (computed from forward and backward factors, no sampling).",
             "Momentum 0.9 and weight decay 5·10⁻⁴ are assumptions: the paper says only \"SGD with momentum and weight decay\".",
             "The hierarchy claim uses the training probe; the test probe's peak layer is given in the detail.",
         ]
@@ -250,7 +254,7 @@ enum HierarchyFigureText {
     /// One note per run: its outcome, test accuracy and final A_l, or why it did not run.
     static func runNote(_ label: String, _ outcome: HierarchyRunOutcome) -> String {
         switch outcome {
-        case let .notRun(reason):
+        case let .notRun(reason), let .notCached(reason):
             return "\(label): not run — \(reason)"
         case let .finished(record):
             let final = record.finalAlignment.map { AlignmentHierarchyAnalysis.describe($0.trainProbe) } ?? "no alignment"

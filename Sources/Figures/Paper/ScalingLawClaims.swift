@@ -52,35 +52,37 @@ enum ScalingLawClaims {
         }
         let capped = curve.depths.reduce(0) { $0 + $1.cappedRuns }
         let partial = curve.completenessSentence.map { "; " + $0 } ?? ""
+        let changed = curve.protocolUsed.differences(from: .standard(dataset, profile: profile))
         let t = fit.tStatisticAgainstCorollary.map { NumberText.format($0) } ?? "—"
         var result = [
             ClaimMeasurement(
                 claimId: slopeId, value: fit.free.slope,
                 detail: "OLS of log l* on log L: \(fit.summary); t = (slope − 3/5)/SE = \(t); protocol '\(curve.protocolUsed.name)'; "
                     + "\(capped) run(s) stopped at the epoch cap above the loss threshold" + partial,
-                partialBecause: curve.completenessSentence),
+                partialBecause: curve.completenessSentence, protocolChangedBecause: changed),
         ]
         if claimsResidual {
             result.append(ClaimMeasurement(
                 claimId: residualId, value: fit.fixedSlopeRMSResidual,
                 detail: "RMS of log l* − (3/5 log L + C) over \(fit.pointCount) points, C = \(NumberText.format(fit.fixedSlopeIntercept)) "
                     + "(free fit's RMS residual \(NumberText.format(fit.freeRMSResidual)))" + partial,
-                partialBecause: curve.completenessSentence))
+                partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }
         if let other = curve.alternative(centring: .perOutput), let otherFit = other.fit {
             result.append(ClaimMeasurement(
                 claimId: perOutputCentringSlope(dataset, profile: profile), value: otherFit.free.slope,
                 detail: "OLS of log l* on log L with A_l centred per output (C_n ⊗ I_k): \(otherFit.summary); l* \(other.peaksText)"
-                    + (other.runsWithout > 0 ? "; \(other.runsWithout) run(s) recorded before other centrings were kept are left out" : ""),
-                partialBecause: curve.completenessSentence))
+                    + (other.runsWithout > 0
+                        ? "; only \(other.peaks.count) run(s) kept this centring (\(other.runsWithout) recorded before other centrings were kept are left out); "
+                            + "the protocol's own centring on the same \(other.peaks.count) run(s) gives slope \(other.ownFit.map { NumberText.format($0.free.slope) } ?? "—")"
+                        : ""),
+                partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }
         if claimsBand {
-            let quickDefault = ScalingLawProtocol.quick(dataset)
-            if curve.protocolUsed != quickDefault {
+            if let changed {
                 result.append(ClaimMeasurement(
                     claimId: quickBand(dataset),
-                    notRunBecause: "the band holds for the quick protocol as chosen in docs/calibration.md (\(quickDefault.seedsPerDepth) seeds per depth); "
-                        + "this run changed it (protocol '\(curve.protocolUsed.name)', \(curve.protocolUsed.seedsPerDepth) seeds per depth)"))
+                    notRunBecause: "the band holds for the quick protocol as chosen in docs/calibration.md; this run changed it (\(changed))"))
             } else if let partial = curve.completenessSentence {
                 result.append(ClaimMeasurement(claimId: quickBand(dataset), notRunBecause: "the band needs every run of the quick protocol: " + partial))
             } else {

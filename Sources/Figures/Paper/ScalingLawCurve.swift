@@ -134,6 +134,8 @@ public struct ScalingLawCurve: Sendable {
         public var fit: ScalingLawFit?
         /// Runs of the curve that did not keep it (written before records kept other centrings).
         public var runsWithout: Int
+        /// The fit of the protocol's own l* over the same runs, for a paired comparison.
+        public var ownFit: ScalingLawFit?
 
         /// l* per depth as text, as ``ScalingLawCurve/peaksText``.
         public var peaksText: String {
@@ -145,24 +147,28 @@ public struct ScalingLawCurve: Sendable {
     /// The curve's l* and fit under `centring` (nil when it is the protocol's own or no run kept it).
     public func alternative(centring: Centring) -> AlternativeCentring? {
         guard centring != protocolUsed.centring else { return nil }
-        var peaks: [PeakPoint] = []
+        var peaks: [PeakPoint] = [], ownPeaks: [PeakPoint] = []
         var without = 0
         for depth in depths {
             for record in depth.records {
                 guard let values = record.finalAlignment?.trainProbe(centring: centring, own: record.spec.alignment.centring),
                       let peak = PeakLayer.index(of: values) else { without += 1; continue }
                 peaks.append(PeakPoint(depth: depth.setting.depth, seed: record.spec.seed, peakLayer: peak))
+                ownPeaks += depth.peaks.filter { $0.seed == record.spec.seed }
             }
         }
         guard !peaks.isEmpty else { return nil }
         return AlternativeCentring(centring: centring, peaks: peaks, fit: try? ScalingLawFit(points: peaks, bootstrapSeed: baseSeed),
-                                   runsWithout: without)
+                                   runsWithout: without, ownFit: try? ScalingLawFit(points: ownPeaks, bootstrapSeed: baseSeed))
     }
 
     /// One sentence on l* under per-output centring, when any run kept it.
     public var perOutputCentringSentence: String? {
         guard let other = alternative(centring: .perOutput) else { return nil }
-        let fitText = other.fit.map { "slope \($0.summary)" } ?? "fewer than two depths, no fit"
+        var fitText = other.fit.map { "slope \($0.summary)" } ?? "fewer than two depths, no fit"
+        if other.runsWithout > 0, let own = other.ownFit {
+            fitText += "; the protocol's own centring on the same \(other.peaks.count) run(s) gives slope \(NumberText.format(own.free.slope))"
+        }
         return "With A_l centred per output (C_n ⊗ I_k, as nngeometry-based code does; not the paper's Eq. 6, which every verdict here uses) "
             + "the same runs give l* \(other.peaksText); \(fitText)"
             + (other.runsWithout > 0 ? " (\(other.runsWithout) run(s) were recorded before the other centrings were kept and are left out)" : "")

@@ -73,7 +73,10 @@ public struct Fig3Figure: FigureSpec {
             centringUsed = protocolUsed.centring
             let slopeClaim = ScalingLawClaims.slope(dataset, profile: context.profile)
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
-            guard availability.isPresent else {
+            // Under --cached-only finished records are drawn even where the dataset is absent.
+            let cachedWithoutData: ScalingLawCurve? = availability.isPresent || !context.cachedOnly ? nil
+                : ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: protocolUsed.run(in: context))
+            guard availability.isPresent || !(cachedWithoutData?.depths.isEmpty ?? true) else {
                 let reason = "\(dataset.displayName) is not on this machine (\(availability)); pass --data-dir with its files to run this panel"
                 panels.append(Panel(title: "\(dataset.displayName) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")))
                 measurements.append(ClaimMeasurement(claimId: slopeClaim, notRunBecause: reason))
@@ -88,8 +91,8 @@ public struct Fig3Figure: FigureSpec {
             }
             context.log("fig3: \(dataset.displayName), protocol '\(protocolUsed.name)', \(protocolUsed.specs(baseSeed: context.seed).count) runs"
                 + (context.cachedOnly ? " (--cached-only: finished records only)" : ""))
-            let results = protocolUsed.run(in: context)
-            let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: results)
+            let curve = cachedWithoutData
+                ?? ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: protocolUsed.run(in: context))
             hashes += curve.hashes
             if let error = curve.firstError {
                 if error is RunError { throw error }  // interrupted: the same command resumes

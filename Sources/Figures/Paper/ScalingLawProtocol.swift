@@ -76,7 +76,7 @@ public enum PaperDepthTables {
 /// no values), batch `batchSize`, cross-entropy, learning rate
 /// `learningRateScale` × the paper's tuned rate for that depth, until the
 /// epoch's mean train loss falls below `lossThreshold` or the epoch cap is
-/// reached; A_l (paper Eq. 7, full centring) is measured once, at the stop,
+/// reached; A_l (paper Eq. 7, with ``centring``: Eq. 6 unless a study says otherwise) is measured once, at the stop,
 /// on a class-balanced probe of `probePerClass` training samples per class.
 public struct ScalingLawProtocol: Hashable, Sendable {
     /// A short name used in the calibration study and in captions.
@@ -202,6 +202,27 @@ public struct ScalingLawProtocol: Hashable, Sendable {
         return copy
     }
 
+    /// How this protocol differs from `reference` in what it trains or measures (the name
+    /// aside), as a phrase such as "2 seeds per depth instead of 5; depths 90, 100"; nil when
+    /// it does not.
+    public func differences(from reference: ScalingLawProtocol) -> String? {
+        var parts: [String] = []
+        func note(_ differs: Bool, _ text: @autoclosure () -> String) { if differs { parts.append(text()) } }
+        note(seedsPerDepth != reference.seedsPerDepth, "\(seedsPerDepth) seed(s) per depth instead of \(reference.seedsPerDepth)")
+        note(depths != reference.depths, "depths \(depths.map { "\($0.depth)" }.joined(separator: ", ")) instead of \(reference.depths.map { "\($0.depth)" }.joined(separator: ", "))")
+        note(centring != reference.centring, "A_l with \(centring.rawValue) centring instead of \(reference.centring.rawValue)")
+        note(trainPerClass != reference.trainPerClass,
+             "training set \(trainPerClass.map { "\($0) per class" } ?? "full") instead of \(reference.trainPerClass.map { "\($0) per class" } ?? "full")")
+        note(probePerClass != reference.probePerClass, "probe \(probePerClass) per class instead of \(reference.probePerClass)")
+        note(learningRateScale != reference.learningRateScale, "learning rates × \(NumberText.format(learningRateScale / reference.learningRateScale))")
+        note(batchSize != reference.batchSize, "batch \(batchSize) instead of \(reference.batchSize)")
+        note(lossThreshold != reference.lossThreshold || usesPaperEpochs != reference.usesPaperEpochs
+                || epochCapFactor != reference.epochCapFactor || fixedEpochCap != reference.fixedEpochCap,
+             "another stopping rule or epoch cap")
+        note(momentum != reference.momentum || weightDecay != reference.weightDecay, "another momentum or weight decay")
+        return parts.isEmpty ? nil : "protocol '\(name)': " + parts.joined(separator: "; ")
+    }
+
     /// The settings as (name, value) rows for a figure's protocol table.
     public var settingRows: [FigureResult.Setting] {
         var rows: [FigureResult.Setting] = [
@@ -240,6 +261,12 @@ extension ScalingLawProtocol {
 extension ScalingLawProtocol {
     /// Seeds per depth under `--full` (the authors' code repeats each depth 5 times).
     public static let fullSeeds = 5
+
+    /// The protocol a profile uses when nothing is overridden: the paper's under `--full`,
+    /// the chosen quick protocol under `--quick`.
+    public static func standard(_ dataset: DatasetName, profile: Profile) -> ScalingLawProtocol {
+        profile == .full ? .paper(dataset, seeds: fullSeeds) : .quick(dataset)
+    }
 
     /// The quick protocol (`--quick`), chosen by the calibration study in docs/calibration.md.
     public static func quick(_ dataset: DatasetName) -> ScalingLawProtocol {

@@ -44,7 +44,7 @@ public struct Fig8Figure: FigureSpec {
         var measurements: [ClaimMeasurement] = []
         var notes: [String] = []
         var hashes: [String] = []
-        if availability.isPresent {
+        if availability.isPresent || context.cachedOnly {
             // All three protocols' runs at once, so that --jobs is used even with one seed per depth.
             let specLists = protocols.map { $0.specs(baseSeed: context.seed) }
             context.log("fig8: \(specLists.reduce(0) { $0 + $1.count }) runs over protocols " + protocols.map { "'\($0.name)'" }.joined(separator: ", "))
@@ -56,23 +56,25 @@ public struct Fig8Figure: FigureSpec {
                 curves.append(curve)
                 hashes += curve.hashes
             }
-            let intercepts = curves.map { $0.fit?.fixedSlopeIntercept }
             let incomplete = zip(letters, curves).compactMap { letter, curve in curve.completenessSentence.map { "\(letter): \($0)" } }
             let partial = incomplete.isEmpty ? nil : incomplete.joined(separator: "; ")
+            let standard = try Self.protocols(profile: context.profile, environment: [:])
+            let changed = zip(protocols, standard).compactMap { $0.differences(from: $1) }.first
             for (index, id) in [(1, ids.learningRate), (2, ids.batch)] {
-                if let varied = intercepts[index], let base = intercepts[0] {
+                let letter = index == 1 ? "b" : "c"
+                if let shift = InterceptShift(base: curves[0], varied: curves[index]) {
                     measurements.append(ClaimMeasurement(
-                        claimId: id, value: varied - base,
-                        detail: "C(\(index == 1 ? "b" : "c")) − C(a) with C the least-squares intercept of log l* = (3/5) log L + C: "
-                            + "C(a) = \(NumberText.format(base)), C(\(index == 1 ? "b" : "c")) = \(NumberText.format(varied)); "
-                            + "free slopes \(curves.map { $0.fit.map { NumberText.format($0.free.slope) } ?? "—" }.joined(separator: ", "))",
-                        partialBecause: partial))
+                        claimId: id, value: shift.shift,
+                        detail: "C(\(letter)) − C(a) with C = mean of log l* − (3/5) log L (the least-squares intercept of slope 3/5) over the "
+                            + "\(shift.pairCount) (depth, seed) pairs at \(shift.depthCount) depths that both protocols finished: "
+                            + "C(a) = \(NumberText.format(shift.base)), C(\(letter)) = \(NumberText.format(shift.varied)); "
+                            + "free slopes over all their runs \(curves.map { $0.fit.map { NumberText.format($0.free.slope) } ?? "—" }.joined(separator: ", "))",
+                        partialBecause: partial, protocolChangedBecause: changed))
                 } else {
-                    let short = zip(letters, curves).filter { $0.1.fit == nil }.map { letter, curve in
-                        letter + (curve.completenessSentence.map { " (\($0))" } ?? curve.firstError.map { " (\($0))" } ?? "")
-                    }
+                    let short = [letters[0], letters[index]].joined(separator: " and ")
                     measurements.append(ClaimMeasurement(
-                        claimId: id, notRunBecause: "fewer than two depths with an alignment profile in " + short.joined(separator: "; ")))
+                        claimId: id, notRunBecause: "\(short) share (depth, seed) runs at fewer than two depths"
+                            + (partial.map { " (\($0))" } ?? "")))
                 }
             }
             for curve in curves {
@@ -112,6 +114,40 @@ public struct Fig8Figure: FigureSpec {
     }
 }
 
+/// The change of the slope-3/5 intercept C between two protocols, measured on the (depth, seed)
+/// runs both finished, so that a run present in only one of them (not yet trained, diverged)
+/// cannot move the difference: with slopes far from 3/5, C depends on which depths are present.
+struct InterceptShift: Equatable {
+    /// C(varied) − C(base).
+    var shift: Double
+    /// C = mean over the shared pairs of log l* − (3/5) log L, for the base protocol.
+    var base: Double
+    /// The same for the varied protocol.
+    var varied: Double
+    /// Shared (depth, seed) pairs.
+    var pairCount: Int
+    /// Distinct depths among them.
+    var depthCount: Int
+
+    /// Nil when the shared pairs cover fewer than two depths.
+    init?(base: ScalingLawCurve, varied: ScalingLawCurve) {
+        struct Key: Hashable { var depth: Int; var seed: UInt64 }
+        let variedPeaks = Dictionary(varied.points.map { (Key(depth: $0.depth, seed: $0.seed), $0.peakLayer) }, uniquingKeysWith: { a, _ in a })
+        let pairs = base.points.compactMap { point in
+            variedPeaks[Key(depth: point.depth, seed: point.seed)].map { (depth: point.depth, base: point.peakLayer, varied: $0) }
+        }
+        guard Set(pairs.map(\.depth)).count >= 2 else { return nil }
+        func intercept(_ layer: (Int, Int) -> Int) -> Double {
+            pairs.reduce(0) { $0 + log(Double(layer($1.base, $1.varied))) - 0.6 * log(Double($1.depth)) } / Double(pairs.count)
+        }
+        self.base = intercept { b, _ in b }
+        self.varied = intercept { _, v in v }
+        shift = self.varied - self.base
+        pairCount = pairs.count
+        depthCount = Set(pairs.map(\.depth)).count
+    }
+}
+
 /// Tables 1–3 (Appendix E): per depth, width, learning rate, epochs run and final test
 /// accuracy of the Fig 3 runs, beside the paper's values. The runs are Fig 3's (shared cache).
 public struct DepthTableFigure: FigureSpec {
@@ -131,7 +167,7 @@ public struct DepthTableFigure: FigureSpec {
         let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
         var curve: ScalingLawCurve?
         var notes: [String] = []
-        if availability.isPresent {
+        if availability.isPresent || context.cachedOnly {
             let built = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed,
                                         results: protocolUsed.run(in: context))
             if let error = built.firstError as? RunError { throw error }

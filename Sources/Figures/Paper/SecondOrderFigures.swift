@@ -8,15 +8,17 @@ import Foundation
 
 /// Shared helpers of the second-order figures.
 enum SecondOrderSupport {
-    /// A cached Codable result in `<cache>/second-order/<name>-<hash>.json`, computed on a miss.
+    /// A cached Codable result in `<cache>/second-order/<name>-<hash>.json`, computed on a miss;
+    /// nil on a miss under `--cached-only`, which trains nothing.
     static func cached<Value: Codable>(_ type: Value.Type, name: String, hash: String, in context: FigureContext,
-                                       compute: () throws -> Value) throws -> Value {
+                                       compute: () throws -> Value) throws -> Value? {
         let url = context.cacheDirectory.appendingPathComponent("second-order", isDirectory: true)
             .appendingPathComponent("\(name)-\(hash).json")
         if let data = try? Data(contentsOf: url), let value = try? JSONDecoder().decode(Value.self, from: data) {
             context.log("\(name): cached result \(hash)")
             return value
         }
+        if context.cachedOnly { return nil }
         let value = try compute()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -252,8 +254,15 @@ public struct Fig6Figure: FigureSpec {
             for (index, configuration) in configurations(context.profile, dataset: dataset, seed: context.seed).enumerated() {
                 hashes.append(configuration.configurationHash)
                 context.log("fig6: \(dataset.displayName) depth \(configuration.depth), first epoch")
-                let trace = try SecondOrderSupport.cached(CollinearityTraceResult.self, name: "fig6", hash: configuration.configurationHash,
-                                                          in: context) { try CollinearityTrace.run(configuration, split: split) }
+                guard let trace = try SecondOrderSupport.cached(CollinearityTraceResult.self, name: "fig6", hash: configuration.configurationHash,
+                                                                in: context, compute: { try CollinearityTrace.run(configuration, split: split) }) else {
+                    if configuration.depth == 10 {
+                        let reason = "the depth-10 first-epoch trace (\(configuration.configurationHash)) is not in the cache (--cached-only trains nothing)"
+                        measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).initial", notRunBecause: reason))
+                        measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).firstEpochMinimum", notRunBecause: reason))
+                    }
+                    continue
+                }
                 let epochs = trace.steps.map { Double($0) / Double(trace.stepsPerEpoch) }
                 series.append(Series(label: "L = \(configuration.depth)", x: epochs, y: trace.negativeCorrelation, style: .line(index, marker: .circle)))
                 if configuration.depth == 10 {
@@ -354,9 +363,14 @@ public struct Fig5Figure: FigureSpec {
             usedDatasets.append(dataset.displayName)
             let configuration = configuration(context.profile, dataset: dataset, seed: context.seed)
             hashes.append(configuration.configurationHash)
-            let study = try SecondOrderSupport.cached(HessianStudyResult.self, name: "fig5", hash: configuration.configurationHash, in: context) {
+            guard let study = try SecondOrderSupport.cached(HessianStudyResult.self, name: "fig5", hash: configuration.configurationHash, in: context, compute: {
                 let split = try DatasetLoader.load(dataset, dataDirectory: context.dataDirectory)
                 return try HessianTrainingStudy.run(configuration, split: split) { context.log("fig5 \(dataset.displayName): " + $0) }
+            }) else {
+                let reason = "the \(dataset.displayName) study (\(configuration.configurationHash)) is not in the cache (--cached-only trains nothing)"
+                measurements += claimIds.map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
+                panels.append(Panel(title: "\(dataset.displayName): not in the cache", xAxis: .linear("step"), yAxis: .linear("correlation")))
+                continue
             }
             let early = Array(study.updateCorrelation.prefix(Self.earlySteps))
             measurements.append(ClaimMeasurement(

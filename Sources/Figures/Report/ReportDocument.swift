@@ -87,8 +87,8 @@ struct ReportDocument {
     }
 
     private func verdictClass(_ text: String) -> String {
-        let partialSuffix = " (partial)"
-        let text = text.hasSuffix(partialSuffix) ? String(text.dropLast(partialSuffix.count)) : text
+        var text = text
+        for suffix in [" (changed protocol)", " (partial)"] where text.hasSuffix(suffix) { text = String(text.dropLast(suffix.count)) }
         switch text {
         case "REPRODUCED", "HELD", "PASS": return " class=\"pass\""
         case "NOT REPRODUCED", "LEFT BAND", "FAIL": return " class=\"fail\""

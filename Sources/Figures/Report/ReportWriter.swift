@@ -82,6 +82,9 @@ public struct ReportWriter {
             "Paper claims: \(count(.reproduced)) reproduced, \(count(.notReproduced)) not reproduced, \(count(.knownDeviation)) not reproduced (known deviation, with evidence).",
             "Regression bands: \(count(.held)) held, \(count(.left)) left.",
             "Not run: \(count(.notRun)); not applicable to the profile run: \(count(.notApplicable)).",
+            "Qualified (counted above, but from part of a protocol's runs or from a changed protocol): "
+                + "\(claims.filter { $0.measured != nil && $0.partialBecause != nil }.count) partial, "
+                + "\(claims.filter { $0.measured != nil && $0.protocolChangedBecause != nil }.count) changed protocol.",
             "Regression gate (`reproduce check`): **\(gate)**.",
         ]
     }
@@ -108,7 +111,7 @@ public struct ReportWriter {
             doc.add(.table(
                 header: ["claim", "measures", "paper", "measured", "accepted", "verdict", "how measured / source"],
                 rows: claims.map { c in
-                    var evidence = c.detail + " — source: " + c.claim.source + ". Tolerance: " + c.claim.justification
+                    var evidence = c.detail + (c.isQualified ? " [\(c.qualificationText)]" : "") + " — source: " + c.claim.source + ". Tolerance: " + c.claim.justification
                     if let known = c.claim.knownDeviation { evidence += " Known deviation: \(known.note) Evidence: [\(known.evidence)](\(known.evidence))." }
                     return [c.claim.id, c.claim.measures, paperText(c.claim), c.measured.map(NumberText.format) ?? "—",
                             c.claim.acceptedRangeText, c.verdictText, evidence]
@@ -121,7 +124,7 @@ public struct ReportWriter {
             doc.add(.bullets(result.notes))
         }
         let p = result.provenance
-        doc.add(.paragraph("**Provenance:** commit `\(p.gitCommit)`, seed \(p.seed), wall time \(String(format: "%.1f", p.wallSeconds)) s, \(p.machine), OpenBLAS kernel \(p.blasKernel), produced \(p.date)"
+        doc.add(.paragraph("**Provenance:** commit `\(p.gitCommit)`, seed \(p.seed)" + (p.protocolOptions.map { ", options `\($0)`" } ?? "") + ", wall time \(String(format: "%.1f", p.wallSeconds)) s, \(p.machine), OpenBLAS kernel \(p.blasKernel), produced \(p.date)"
             + (p.configurationHashes.isEmpty ? "." : ", runs \(p.configurationHashes.map { "`\($0)`" }.joined(separator: ", ")).")))
     }
 }

@@ -52,8 +52,8 @@ struct ScalingLawStory {
         for (label, id) in Self.perOutputIds {
             guard let measurement = results.flatMap(\.measurements).first(where: { $0.claimId == id }), let value = measurement.value else { continue }
             rows.append([label, NumberText.format(value), Self.interval(from: measurement.detail), "no verdict (not the paper's Eq. 6)",
-                         "sensitivity to the centring convention: the paper defines C = I − 11ᵀ/(kn); code built on nngeometry centres per output"
-                            + (measurement.partialBecause.map { "; " + $0 } ?? "")])
+                         "sensitivity to the centring convention (the paper defines C = I − 11ᵀ/(kn); code built on nngeometry centres per output): "
+                            + measurement.detail + (measurement.partialBecause.map { "; " + $0 } ?? "")])
         }
         if let theory = measured(Self.theorySlopeId) {
             rows.append(["infinite-width theory, L = 10–100 (figure 'theory')", NumberText.format(theory.measured ?? .nan), "exact (deterministic)",
@@ -66,12 +66,13 @@ struct ScalingLawStory {
     var verdictSentence: String {
         if let full = measured(Self.fullSlopeId) {
             let slope = NumberText.format(full.measured ?? .nan)
-            let partial = full.partialBecause == nil ? "" : " This rests on part of the paper protocol's runs (\(full.partialBecause ?? "")), so it is provisional."
+            var partial = full.partialBecause == nil ? "" : " This rests on part of the paper protocol's runs (\(full.partialBecause ?? "")), so it is provisional."
+            if let changed = full.protocolChangedBecause { partial += " The protocol was changed from the paper's (\(changed))." }
             if full.verdict == .reproduced {
-                return "Under the paper's protocol the scaling law reproduced on Fashion-MNIST: the fitted slope is \(slope), within 3/5 ± 0.15.\(partial)"
+                return "Under the paper's protocol the scaling law reproduced on Fashion-MNIST: the fitted slope is \(slope), within \(full.claim.acceptedRangeText).\(partial)"
             }
             return "Under the paper's protocol the scaling law did not reproduce on Fashion-MNIST: the fitted slope is \(slope) "
-                + "(95% interval \(Self.interval(from: full.detail))), against the paper's 3/5 ± 0.15.\(partial)"
+                + "(95% interval \(Self.interval(from: full.detail))), against the paper's \(full.claim.acceptedRangeText).\(partial)"
         }
         if let quick = measured(Self.quickSlopeId) {
             return "Only the quick protocol was measured here (slope \(NumberText.format(quick.measured ?? .nan)), verdict \(quick.verdictText)); "

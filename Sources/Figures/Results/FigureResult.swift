@@ -14,14 +14,20 @@ public struct ClaimMeasurement: Codable, Equatable, Sendable {
     /// Set when the value comes from only part of the protocol's runs (`--cached-only`):
     /// which part. The verdict is then marked partial wherever it is shown.
     public var partialBecause: String?
+    /// Set when the value comes from another protocol than the profile's (`--seeds`, `--depths`,
+    /// a calibration candidate, another centring): how it differs. The verdict is then marked.
+    public var protocolChangedBecause: String?
 
-    /// A measured value; `partialBecause` says what is missing when it rests on part of the runs.
-    public init(claimId: String, value: Double, detail: String, partialBecause: String? = nil) {
+    /// A measured value; `partialBecause` says what is missing when it rests on part of the runs,
+    /// `protocolChangedBecause` how the protocol differs from the profile's.
+    public init(claimId: String, value: Double, detail: String, partialBecause: String? = nil,
+                protocolChangedBecause: String? = nil) {
         self.claimId = claimId
         self.value = value
         self.detail = detail
         self.notRunReason = nil
         self.partialBecause = partialBecause
+        self.protocolChangedBecause = protocolChangedBecause
     }
 
     /// A measurement that could not be made.
@@ -49,6 +55,9 @@ public struct Provenance: Codable, Equatable, Sendable {
     public var blasKernel: String
     /// ISO 8601 time the figure was produced.
     public var date: String
+    /// Command-line options that changed the profile's protocol or what was trained
+    /// (e.g. "--seeds 2 --depths 70,80 --cached-only"); nil when there were none.
+    public var protocolOptions: String?
 }
 
 /// Everything one figure produced: files, measurements, protocol and provenance.
