@@ -17,7 +17,7 @@ enum ClaimTable {
         var out = [line(header), line(widths.map { String(repeating: "─", count: $0) })]
         out += rows.map(line)
         for claim in claims where claim.verdict == .notRun || claim.verdict.failsGate || claim.verdict == .knownDeviation || claim.isQualified {
-            out.append("  \(claim.claim.id): \(claim.detail)" + (claim.isQualified ? " [\(claim.qualificationText)]" : ""))
+            out.append("  \(claim.claim.id): \(claim.detailWithQualification)")
         }
         return out.joined(separator: "\n")
     }

@@ -47,6 +47,13 @@ public struct ClaimResult: Codable, Sendable {
         verdict.rawValue + (partialBecause == nil ? "" : " (partial)") + (protocolChangedBecause == nil ? "" : " (changed protocol)")
     }
 
+    /// The detail followed by the qualifications it does not already state, in brackets.
+    public var detailWithQualification: String {
+        let missing = [partialBecause, protocolChangedBecause.map { "changed protocol: " + $0 }].compactMap { $0 }
+            .filter { !detail.contains($0) }
+        return missing.isEmpty ? detail : detail + " [" + missing.joined(separator: "; ") + "]"
+    }
+
     /// The qualifications as one sentence ("" when there are none).
     public var qualificationText: String {
         [partialBecause, protocolChangedBecause.map { "changed protocol: " + $0 }].compactMap { $0 }.joined(separator: "; ")

@@ -85,6 +85,9 @@ public struct ScalingLawCurve: Sendable {
     /// nil when every run is present.
     public var completenessSentence: String? {
         guard !missingRuns.isEmpty else { return nil }
+        if missingRuns.count == plannedRunCount {
+            return "none of the \(plannedRunCount) planned runs is in the cache (--cached-only trains nothing)"
+        }
         let missingByDepth = Dictionary(grouping: protocolUsed.specs(baseSeed: baseSeed).filter { missingRuns.contains($0.label) },
                                         by: \.architecture.depth)
         let perDepth = missingByDepth.keys.sorted().map { depth in

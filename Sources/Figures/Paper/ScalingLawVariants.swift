@@ -56,8 +56,11 @@ public struct Fig8Figure: FigureSpec {
                 curves.append(curve)
                 hashes += curve.hashes
             }
-            let incomplete = zip(letters, curves).compactMap { letter, curve in curve.completenessSentence.map { "\(letter): \($0)" } }
-            let partial = incomplete.isEmpty ? nil : incomplete.joined(separator: "; ")
+            /// What the cache lacked for the comparison of (a) with curve `index`, if anything.
+            func partial(_ index: Int) -> String? {
+                let incomplete = [0, index].compactMap { i in curves[i].completenessSentence.map { "\(letters[i]): \($0)" } }
+                return incomplete.isEmpty ? nil : incomplete.joined(separator: "; ")
+            }
             let standard = try Self.protocols(profile: context.profile, environment: [:])
             let changed = zip(protocols, standard).compactMap { $0.differences(from: $1) }.first
             for (index, id) in [(1, ids.learningRate), (2, ids.batch)] {
@@ -69,12 +72,12 @@ public struct Fig8Figure: FigureSpec {
                             + "\(shift.pairCount) (depth, seed) pairs at \(shift.depthCount) depths that both protocols finished: "
                             + "C(a) = \(NumberText.format(shift.base)), C(\(letter)) = \(NumberText.format(shift.varied)); "
                             + "free slopes over all their runs \(curves.map { $0.fit.map { NumberText.format($0.free.slope) } ?? "—" }.joined(separator: ", "))",
-                        partialBecause: partial, protocolChangedBecause: changed))
+                        partialBecause: partial(index), protocolChangedBecause: changed))
                 } else {
                     let short = [letters[0], letters[index]].joined(separator: " and ")
                     measurements.append(ClaimMeasurement(
                         claimId: id, notRunBecause: "\(short) share (depth, seed) runs at fewer than two depths"
-                            + (partial.map { " (\($0))" } ?? "")))
+                            + (partial(index).map { " (\($0))" } ?? "")))
                 }
             }
             for curve in curves {

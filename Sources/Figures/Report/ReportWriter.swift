@@ -111,7 +111,7 @@ public struct ReportWriter {
             doc.add(.table(
                 header: ["claim", "measures", "paper", "measured", "accepted", "verdict", "how measured / source"],
                 rows: claims.map { c in
-                    var evidence = c.detail + (c.isQualified ? " [\(c.qualificationText)]" : "") + " — source: " + c.claim.source + ". Tolerance: " + c.claim.justification
+                    var evidence = c.detailWithQualification + " — source: " + c.claim.source + ". Tolerance: " + c.claim.justification
                     if let known = c.claim.knownDeviation { evidence += " Known deviation: \(known.note) Evidence: [\(known.evidence)](\(known.evidence))." }
                     return [c.claim.id, c.claim.measures, paperText(c.claim), c.measured.map(NumberText.format) ?? "—",
                             c.claim.acceptedRangeText, c.verdictText, evidence]
