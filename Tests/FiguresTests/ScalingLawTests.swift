@@ -276,7 +276,7 @@ final class ScalingLawTests: XCTestCase {
         let nothing = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: 4,
                                       results: specs.map { .failure(RunSchedulerError.notInCache($0.label)) })
         let notRun = ScalingLawClaims.measurements(nothing, dataset: .fashionMNIST, profile: .full)
-        XCTAssertTrue(notRun.allSatisfy { $0.value == nil && ($0.notRunReason ?? "").contains("0 of 6 planned runs") })
+        XCTAssertTrue(notRun.allSatisfy { $0.value == nil && ($0.notRunReason ?? "").contains("none of the 6 planned runs is in the cache") })
     }
 
     func testSeedsOverrideKeepsTheCacheEntriesAndSuspendsTheQuickBand() throws {
