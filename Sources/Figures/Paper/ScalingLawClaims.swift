@@ -68,7 +68,7 @@ enum ScalingLawClaims {
                     + "(free fit's RMS residual \(NumberText.format(fit.freeRMSResidual)))" + partial,
                 partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }
-        if let other = curve.alternative(centring: .perOutput), let otherFit = other.fit {
+        if let other = curve.perOutputCentring, let otherFit = other.fit {
             result.append(ClaimMeasurement(
                 claimId: perOutputCentringSlope(dataset, profile: profile), value: otherFit.free.slope,
                 detail: "OLS of log l* on log L with A_l centred per output (C_n ⊗ I_k): \(otherFit.summary); l* \(other.peaksText)"

@@ -45,6 +45,9 @@ public struct ScalingLawCurve: Sendable {
     public var hashes: [String]
     /// The base seed the runs were derived from.
     public var baseSeed: UInt64
+    /// l* and the fit under per-output centring, from the records that kept it (computed once:
+    /// the claim and the figure's note both use it).
+    public private(set) var perOutputCentring: AlternativeCentring? = nil
 
     /// Every usable point.
     public var points: [PeakPoint] { depths.flatMap(\.peaks) }
@@ -76,6 +79,7 @@ public struct ScalingLawCurve: Sendable {
         }
         fit = try? ScalingLawFit(points: depths.flatMap(\.peaks), bootstrapSeed: baseSeed)
         testProbeFit = try? ScalingLawFit(points: depths.flatMap(\.testProbePeaks), bootstrapSeed: baseSeed)
+        perOutputCentring = alternative(centring: .perOutput)
     }
 
     /// Runs asked for (depths × seeds).
@@ -167,7 +171,7 @@ public struct ScalingLawCurve: Sendable {
 
     /// One sentence on l* under per-output centring, when any run kept it.
     public var perOutputCentringSentence: String? {
-        guard let other = alternative(centring: .perOutput) else { return nil }
+        guard let other = perOutputCentring else { return nil }
         var fitText = other.fit.map { "slope \($0.summary)" } ?? "fewer than two depths, no fit"
         if other.runsWithout > 0, let own = other.ownFit {
             fitText += "; the protocol's own centring on the same \(other.peaks.count) run(s) gives slope \(NumberText.format(own.free.slope))"
