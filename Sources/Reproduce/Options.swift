@@ -55,6 +55,12 @@ struct RunOptions: ParsableArguments {
         return numbers.count == parts.count && !numbers.isEmpty ? numbers : nil
     }
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Replace the quick Fig 3 protocol (and so fig8's and table1-3's) by a calibration candidate of docs/calibration.md.",
+        discussion: "E.g. '--candidate sub200-lr1-L50-perOutput'. Ignored under --full. A candidate is a different protocol: its verdicts are marked '(changed protocol)' and the option is recorded in each figure's provenance.",
+        valueName: "name"))
+    var candidate: String?
+
     @Flag(name: .customLong("cached-only"), help: ArgumentHelp(
         "Train nothing: draw and measure from the finished run records already in --cache.",
         discussion: "Runs not in the cache are left out and named in the figure's notes and claim details (a partial result says so). Use it to look at a long --full run while its remaining runs are still to come. fig5 and fig6 use only their cached results; theory and thmA, which train nothing, compute as usual."))
@@ -72,6 +78,12 @@ struct RunOptions: ParsableArguments {
                 throw ValidationError("--depths \(bad): the paper's tables have depths 10, 20, ..., 100.")
             }
         }
+        if let candidate {
+            let known = ScalingLawProtocol.calibrationCandidates(.fashionMNIST).map(\.name)
+            guard known.contains(candidate) else {
+                throw ValidationError("--candidate '\(candidate)' names no calibration candidate of docs/calibration.md; use one of \(known.joined(separator: ", ")).")
+            }
+        }
         if let dataDir, !FileManager.default.fileExists(atPath: dataDir) {
             throw ValidationError("--data-dir '\(dataDir)' does not exist.")
         }
@@ -86,6 +98,7 @@ struct RunOptions: ParsableArguments {
         var parts: [String] = []
         if let seeds { parts.append("--seeds \(seeds)") }
         if let depths { parts.append("--depths \(depths)") }
+        if let candidate { parts.append("--candidate \(candidate)") }
         if cachedOnly { parts.append("--cached-only") }
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }

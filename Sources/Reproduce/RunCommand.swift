@@ -63,7 +63,7 @@ struct RunCommand: ParsableCommand {
             profile: options.profile, seed: options.seed, outputDirectory: output,
             cacheDirectory: options.cacheDirectory, dataDirectory: options.dataDirectory,
             jobs: options.jobs, seedsPerDepth: options.seeds,
-            depths: options.depthList, cachedOnly: options.cachedOnly, log: { printError($0) })
+            depths: options.depthList, calibrationCandidate: options.candidate, cachedOnly: options.cachedOnly, log: { printError($0) })
         var produced: [FigureResult] = []
         for entry in entries {
             guard let spec = entry.spec else { continue }

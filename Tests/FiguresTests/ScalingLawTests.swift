@@ -132,10 +132,10 @@ final class ScalingLawTests: XCTestCase {
         }
         XCTAssertEqual(Set(ScalingLawProtocol.calibrationCandidates(.fashionMNIST).map(\.name)).count,
                        ScalingLawProtocol.calibrationCandidates(.fashionMNIST).count)
-        XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, environment: [Fig3Figure.candidateVariable: "nope"]))
-        XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, environment: [Fig3Figure.candidateVariable: "nope"]).name, "paper")
+        XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, candidate: "nope"))
+        XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, candidate: "nope").name, "paper")
         // The centring study's candidate is the quick protocol with only the centring changed.
-        let perOutput = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, environment: [Fig3Figure.candidateVariable: "sub200-lr1-L50-perOutput"])
+        let perOutput = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, candidate: "sub200-lr1-L50-perOutput")
         let quickSpecs = ScalingLawProtocol.quick(.fashionMNIST).specs(baseSeed: 1)
         let perOutputSpecs = perOutput.specs(baseSeed: 1)
         XCTAssertEqual(perOutputSpecs.map(\.alignment.centring), Array(repeating: .perOutput, count: quickSpecs.count))
@@ -177,7 +177,7 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertNotNil(curve.fit)
         XCTAssertEqual(curve.trainingSeconds, 6)
         let measurements = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .quick)
-        XCTAssertEqual(measurements.map(\.claimId), ["fig3.fashionMNIST.slope.quick", "fig3.fashionMNIST.fixedSlopeResidual.quick", "fig3.fashionMNIST.slope.quickBand"])
+        XCTAssertEqual(measurements.map(\.claimId), [.fig3FashionMNISTSlopeQuick, .fig3FashionMNISTFixedSlopeResidualQuick, .fig3FashionMNISTSlopeQuickBand])
         XCTAssertEqual(measurements[0].value ?? .nan, curve.fit?.free.slope ?? 0, accuracy: 0)
         XCTAssertNil(measurements[0].partialBecause)
         XCTAssertNil(curve.completenessSentence)
@@ -267,7 +267,7 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertTrue(sentence.contains("3 of 6 planned runs"), sentence)
         XCTAssertTrue(sentence.contains("L = 20: seed 5; L = 30: seed 4, 5"), sentence)
         let measurements = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .full)
-        XCTAssertEqual(measurements.map(\.claimId), ["fig3.fashionMNIST.slope", "fig3.fashionMNIST.fixedSlopeResidual"])
+        XCTAssertEqual(measurements.map(\.claimId), [.fig3FashionMNISTSlope, .fig3FashionMNISTFixedSlopeResidual])
         XCTAssertEqual(measurements.map(\.partialBecause), [sentence, sentence])
         // Three points at two depths: log l* = slope · log L + c through (10, 2), (10, 3), (20, 5).
         let expectedSlope = (log(5.0) - (log(2.0) + log(3.0)) / 2) / log(2.0)
@@ -280,8 +280,8 @@ final class ScalingLawTests: XCTestCase {
     }
 
     func testSeedsOverrideKeepsTheCacheEntriesAndSuspendsTheQuickBand() throws {
-        let paperFive = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, environment: [:])
-        let paperTwo = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 2, environment: [:])
+        let paperFive = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full)
+        let paperTwo = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 2)
         XCTAssertEqual(paperFive.seedsPerDepth, ScalingLawProtocol.fullSeeds)
         XCTAssertEqual(paperTwo.seedsPerDepth, 2)
         // Seeds 1 and 2 are the same runs (same cache entries) as under the default five seeds.
@@ -290,20 +290,19 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertEqual(two.count, 20)
         XCTAssertTrue(two.allSatisfy(five.contains))
         // The default count changes nothing, not even the name.
-        let quick = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, seedsPerDepth: ScalingLawProtocol.quick(.fashionMNIST).seedsPerDepth,
-                                               environment: [:])
+        let quick = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, seedsPerDepth: ScalingLawProtocol.quick(.fashionMNIST).seedsPerDepth)
         XCTAssertEqual(quick, ScalingLawProtocol.quick(.fashionMNIST))
-        let quickOne = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, seedsPerDepth: 1, environment: [:])
+        let quickOne = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, seedsPerDepth: 1)
         let specs = quickOne.specs(baseSeed: 1)
         let curve = ScalingLawCurve(protocolUsed: quickOne, baseSeed: 1,
                                     results: specs.map { .success(record($0, peak: max(1, $0.architecture.depth / 10))) })
         let changed = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .quick)
         let band = try XCTUnwrap(changed.last)
-        XCTAssertEqual(band.claimId, "fig3.fashionMNIST.slope.quickBand")
+        XCTAssertEqual(band.claimId, .fig3FashionMNISTSlopeQuickBand)
         XCTAssertNil(band.value)
         XCTAssertTrue(band.notRunReason?.contains("1 seed(s) per depth instead of 3") ?? false, band.notRunReason ?? "")
         // The paper claims are still measured, but their verdicts say the protocol was changed.
-        XCTAssertEqual(changed[0].claimId, "fig3.fashionMNIST.slope.quick")
+        XCTAssertEqual(changed[0].claimId, .fig3FashionMNISTSlopeQuick)
         XCTAssertTrue(changed[0].protocolChangedBecause?.contains("1 seed(s) per depth instead of 3") ?? false)
         let standardCurve = ScalingLawCurve(protocolUsed: .quick(.fashionMNIST), baseSeed: 1, results: ScalingLawProtocol.quick(.fashionMNIST)
             .specs(baseSeed: 1).map { .success(record($0, peak: max(1, $0.architecture.depth / 10))) })
@@ -311,23 +310,23 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertTrue(standard.allSatisfy { $0.protocolChangedBecause == nil && $0.partialBecause == nil })
         XCTAssertEqual(standard.last?.value ?? .nan, 1, accuracy: 1e-12, "the standard quick protocol is held to the band")
         // --depths keeps each depth's row of the table, and the runs are the same cache entries.
-        let deep = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 1, depths: [100, 90], environment: [:])
+        let deep = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 1, depths: [100, 90])
         XCTAssertEqual(deep.depths.map(\.depth), [90, 100])
         XCTAssertEqual(deep.depths.map(\.learningRate), [0.0001, 0.00007])
         XCTAssertTrue(deep.name.hasSuffix("depths 90, 100"), deep.name)
         XCTAssertTrue(deep.specs(baseSeed: 1).map(\.configurationHash).allSatisfy(five.contains))
-        XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, depths: [15, 20], environment: [:])) { error in
+        XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, depths: [15, 20])) { error in
             XCTAssertEqual(error as? ScalingLawError, .unknownDepths([15], dataset: .fashionMNIST, known: Array(stride(from: 10, through: 100, by: 10))))
         }
         // The quick protocol at a depth beyond its range: the paper's rate for that depth, the quick subset.
-        let quickSixty = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, depths: [60], environment: [:])
+        let quickSixty = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, depths: [60])
         XCTAssertEqual(quickSixty.specs(baseSeed: 1).map(\.architecture.depth), [60, 60, 60])
         XCTAssertEqual(quickSixty.trainPerClass, ScalingLawProtocol.quick(.fashionMNIST).trainPerClass)
-        XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, depths: [10, 20, 30, 40, 50], environment: [:]),
+        XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, depths: [10, 20, 30, 40, 50]),
                        ScalingLawProtocol.quick(.fashionMNIST), "the default depths change nothing")
         // Fig 8 follows --seeds too.
-        XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, seedsPerDepth: 2, environment: [:]).map(\.seedsPerDepth), [2, 2, 2])
-        XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, environment: [:]).map(\.seedsPerDepth), [1, 1, 1])
+        XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, seedsPerDepth: 2).map(\.seedsPerDepth), [2, 2, 2])
+        XCTAssertEqual(try Fig8Figure.protocols(profile: .quick).map(\.seedsPerDepth), [1, 1, 1])
     }
 
     /// The committed paper-protocol records (runs/full/) must stay readable and keep matching the
@@ -364,5 +363,28 @@ final class ScalingLawTests: XCTestCase {
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         XCTAssertEqual(files.count, 1, "nothing trained, nothing written: \(files)")
+    }
+}
+
+final class InterceptShiftBootstrapTests: XCTestCase {
+    func testTwoDepthsOfOnePairGiveTheirTwoDifferencesAsTheInterval() throws {
+        // Each resample draws each of the two depths with probability 1/2: its mean is d1, (d1+d2)/2
+        // or d2 with probabilities 1/4, 1/2, 1/4, so the 2.5% and 97.5% quantiles are d1 and d2.
+        let interval = try XCTUnwrap(InterceptShift.clusterBootstrap([[-0.3], [0.5]], resamples: 2000, seed: 7))
+        XCTAssertEqual(interval.lowerBound, -0.3, accuracy: 1e-15)
+        XCTAssertEqual(interval.upperBound, 0.5, accuracy: 1e-15)
+    }
+
+    func testEqualDifferencesGiveAPointAndTheBootstrapIsSeeded() throws {
+        let point = try XCTUnwrap(InterceptShift.clusterBootstrap([[0.2, 0.2], [0.2]], resamples: 500, seed: 1))
+        XCTAssertEqual(point.lowerBound, 0.2, accuracy: 1e-15)
+        XCTAssertEqual(point.upperBound, 0.2, accuracy: 1e-15)
+        let groups: [[Double]] = [[0.1, -0.2], [0.4], [0.0, 0.3, -0.1]]
+        XCTAssertEqual(InterceptShift.clusterBootstrap(groups, resamples: 500, seed: 3), InterceptShift.clusterBootstrap(groups, resamples: 500, seed: 3))
+        XCTAssertNotEqual(InterceptShift.clusterBootstrap(groups, resamples: 500, seed: 3), InterceptShift.clusterBootstrap(groups, resamples: 500, seed: 4))
+        let wide = try XCTUnwrap(InterceptShift.clusterBootstrap(groups, resamples: 2000, seed: 3))
+        let mean = groups.joined().reduce(0, +) / 6
+        XCTAssertTrue(wide.contains(mean) && wide.lowerBound >= -0.2 - 1e-12 && wide.upperBound <= 0.4 + 1e-12, "\(wide)")
+        XCTAssertNil(InterceptShift.clusterBootstrap([[0.1, 0.2]], resamples: 500, seed: 3), "one depth gives no interval")
     }
 }

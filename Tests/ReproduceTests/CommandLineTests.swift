@@ -88,6 +88,10 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
         XCTAssertTrue(check.stdout.contains("gate: PASS"))
         XCTAssertTrue(check.stdout.contains("REPRODUCED"))
+        // Value, interval and verdict of every measured claim: the theory's quantities are exact, its Monte Carlo a single run.
+        XCTAssertTrue(check.stdout.contains("interval"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("exact (deterministic)"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("single run, no interval"), check.stdout)
     }
 
     private func targetsVariant(_ edit: (inout [String: Any]) -> Void) throws -> String {
@@ -172,6 +176,9 @@ final class CommandLineTests: XCTestCase {
         let notNumbers = try Self.run(["fig3", "--depths", "10,x", "--targets", Self.targets])
         XCTAssertEqual(notNumbers.status, 64)
         XCTAssertTrue(notNumbers.stderr.contains("comma-separated"), notNumbers.stderr)
+        let unknownCandidate = try Self.run(["fig3", "--candidate", "nope", "--targets", Self.targets])
+        XCTAssertEqual(unknownCandidate.status, 64)
+        XCTAssertTrue(unknownCandidate.stderr.contains("--candidate 'nope'") && unknownCandidate.stderr.contains("sub200-lr1-L50"), unknownCandidate.stderr)
     }
 
     func testBadInputsExitWithAClearSentence() throws {

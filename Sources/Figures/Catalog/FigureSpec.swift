@@ -21,6 +21,9 @@ public struct FigureContext: Sendable {
     /// Depths for the scaling-law figures (Fig 3, Fig 8, Tables 1–3), from the paper's tables;
     /// nil keeps the profile's.
     public var depths: [Int]?
+    /// `--candidate NAME`: replaces Fig 3's quick protocol (and so Fig 8's and Tables 1–3's) by a
+    /// named calibration candidate of docs/calibration.md; nil keeps the quick protocol. Ignored under --full.
+    public var calibrationCandidate: String?
     /// When true nothing is trained: figures use the finished records already in the cache,
     /// and every other run fails with ``RunSchedulerError/notInCache(_:)``.
     public var cachedOnly: Bool
@@ -28,8 +31,8 @@ public struct FigureContext: Sendable {
     public var log: @Sendable (String) -> Void
 
     public init(profile: Profile, seed: UInt64, outputDirectory: URL, cacheDirectory: URL,
-                dataDirectory: URL?, jobs: Int, seedsPerDepth: Int? = nil, depths: [Int]? = nil, cachedOnly: Bool = false,
-                log: @escaping @Sendable (String) -> Void) {
+                dataDirectory: URL?, jobs: Int, seedsPerDepth: Int? = nil, depths: [Int]? = nil, calibrationCandidate: String? = nil,
+                cachedOnly: Bool = false, log: @escaping @Sendable (String) -> Void) {
         self.profile = profile
         self.seed = seed
         self.outputDirectory = outputDirectory
@@ -38,6 +41,7 @@ public struct FigureContext: Sendable {
         self.jobs = jobs
         self.seedsPerDepth = seedsPerDepth
         self.depths = depths
+        self.calibrationCandidate = calibrationCandidate
         self.cachedOnly = cachedOnly
         self.log = log
     }

@@ -341,7 +341,7 @@ enum HierarchyClaims {
     /// every run": the fraction of `runs` with 1 < argmax_l A_l < L (training
     /// probe), with each run's peak layer in the detail. Not run when no run
     /// has data; runs without data are named in the detail.
-    static func hierarchy(_ claimId: String, _ runs: [(label: String, outcome: HierarchyRunOutcome)]) -> ClaimMeasurement {
+    static func hierarchy(_ claimId: ClaimID, _ runs: [(label: String, outcome: HierarchyRunOutcome)]) -> ClaimMeasurement {
         let finished = runs.compactMap { run in run.outcome.record.map { (run.label, $0) } }
         let missing = runs.compactMap { run in run.outcome.missingReason.map { (run.label, $0) } }
         guard !finished.isEmpty else {
@@ -368,13 +368,16 @@ enum HierarchyClaims {
         let uncached = runs.filter { $0.outcome.isNotCached }.map(\.label)
         let partial = uncached.isEmpty ? nil
             : "partial result from \(finished.count) of \(runs.count) planned runs (--cached-only; not yet trained: \(uncached.joined(separator: ", ")))"
-        return ClaimMeasurement(claimId: claimId, value: Double(hidden) / Double(finished.count), detail: detail, partialBecause: partial)
+        // One run per configuration (the runs differ in dataset or learning rate, not in seed): no interval.
+        let uncertainty: Uncertainty = finished.count == 1 ? .singleRun : .notEstimated(runs: finished.count)
+        return ClaimMeasurement(claimId: claimId, value: Double(hidden) / Double(finished.count), uncertainty: uncertainty,
+                                detail: detail, partialBecause: partial)
     }
 
     /// "Most of the increase of the peak layer's alignment happens in the first
     /// epochs": the fraction (A(2) − A(0)) / (A(end) − A(0)) of the peak layer
     /// (training probe), 0 when the alignment did not rise at all.
-    static func earlyRise(_ claimId: String, label: String, _ outcome: HierarchyRunOutcome) -> ClaimMeasurement {
+    static func earlyRise(_ claimId: ClaimID, label: String, _ outcome: HierarchyRunOutcome) -> ClaimMeasurement {
         guard let record = outcome.record else {
             return ClaimMeasurement(claimId: claimId, notRunBecause: outcome.missingReason ?? "the run did not finish")
         }
@@ -383,9 +386,9 @@ enum HierarchyClaims {
         }
         let numbers = "A_\(rise.peakLayer): \(String(format: "%.3f", rise.initial)) at initialisation, \(String(format: "%.3f", rise.atEpoch)) after epoch \(rise.epoch) (step \(rise.epoch * record.stepsPerEpoch)), \(String(format: "%.3f", rise.final)) at the end (epoch \(record.epochCount), step \(record.totalSteps))"
         guard let fraction = rise.fraction else {
-            return ClaimMeasurement(claimId: claimId, value: 0, detail: "\(label): the peak layer's alignment did not increase (\(numbers)); reported as 0")
+            return ClaimMeasurement(claimId: claimId, value: 0, uncertainty: .singleRun, detail: "\(label): the peak layer's alignment did not increase (\(numbers)); reported as 0")
         }
-        return ClaimMeasurement(claimId: claimId, value: fraction,
+        return ClaimMeasurement(claimId: claimId, value: fraction, uncertainty: .singleRun,
                                 detail: "\(label): fraction of the peak layer's total rise reached by the end of epoch \(rise.epoch) = \(String(format: "%.3f", fraction)); \(numbers)")
     }
 }

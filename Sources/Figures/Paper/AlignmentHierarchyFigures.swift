@@ -9,8 +9,18 @@ public struct TrainingHierarchyFigure: FigureSpec {
     public let id: String
     public let title: String
     public let paperReference: String
-    public let datasets: [DatasetName]
+    /// One row per dataset, with the ids of its two claims.
+    let rows: [DatasetClaims]
     let paperCaption: String
+
+    /// A dataset's row and the claims it measures.
+    struct DatasetClaims {
+        var dataset: DatasetName
+        var hierarchy: ClaimID
+        var earlyRise: ClaimID
+    }
+
+    public var datasets: [DatasetName] { rows.map(\.dataset) }
 
     static let depth = 10
 
@@ -30,15 +40,15 @@ public struct TrainingHierarchyFigure: FigureSpec {
         var panels: [Panel] = []
         var measurements: [ClaimMeasurement] = []
         var notes: [String] = []
-        for (dataset, outcome) in zip(datasets, outcomes) {
-            let name = dataset.displayName
+        for (row, outcome) in zip(rows, outcomes) {
+            let name = row.dataset.displayName
             let record = outcome.record
             let suffix = HierarchyFigureText.missingSuffix(outcome)
             panels.append(HierarchyPanels.loss(record, title: "\(name): loss\(suffix)"))
             panels.append(HierarchyPanels.alignmentProgress(record, title: "\(name): A_{l} during training\(suffix)", depth: Self.depth))
             panels.append(HierarchyPanels.finalProfile(record, title: "\(name): A_{l} at the end\(suffix)", depth: Self.depth))
-            measurements.append(HierarchyClaims.hierarchy("\(id).hierarchy.\(dataset.rawValue)", [(name, outcome)]))
-            measurements.append(HierarchyClaims.earlyRise("\(id).earlyRise.\(dataset.rawValue)", label: name, outcome))
+            measurements.append(HierarchyClaims.hierarchy(row.hierarchy, [(name, outcome)]))
+            measurements.append(HierarchyClaims.earlyRise(row.earlyRise, label: name, outcome))
             notes.append(HierarchyFigureText.runNote(name, outcome))
         }
         let images = try HierarchyFigureText.render(PlotFigure(panels: panels, columns: 3, panelSize: (300, 230)), id: id, in: context)
@@ -66,13 +76,17 @@ extension TrainingHierarchyFigure {
     /// Paper Fig 2: the alignment hierarchy on MNIST and CIFAR-10 (depth 10, width 256).
     public static let fig2 = TrainingHierarchyFigure(
         id: "fig2", title: "Alignment hierarchy during training, depth 10, width 256",
-        paperReference: "Figure 2, Section 2.3", datasets: [.mnist, .cifar10],
+        paperReference: "Figure 2, Section 2.3",
+        rows: [.init(dataset: .mnist, hierarchy: .fig2HierarchyMNIST, earlyRise: .fig2EarlyRiseMNIST),
+               .init(dataset: .cifar10, hierarchy: .fig2HierarchyCIFAR10, earlyRise: .fig2EarlyRiseCIFAR10)],
         paperCaption: "Paper Fig 2: layerwise alignment hierarchy for MNIST and CIFAR-10, FFNN of depth 10 and width 256.")
 
     /// Paper Fig 7: the alignment hierarchy on KMNIST and Fashion-MNIST (depth 10, width 256).
     public static let fig7 = TrainingHierarchyFigure(
         id: "fig7", title: "Alignment hierarchy on KMNIST and Fashion-MNIST",
-        paperReference: "Figure 7, Appendix E", datasets: [.kmnist, .fashionMNIST],
+        paperReference: "Figure 7, Appendix E",
+        rows: [.init(dataset: .kmnist, hierarchy: .fig7HierarchyKMNIST, earlyRise: .fig7EarlyRiseKMNIST),
+               .init(dataset: .fashionMNIST, hierarchy: .fig7HierarchyFashionMNIST, earlyRise: .fig7EarlyRiseFashionMNIST)],
         paperCaption: "Paper Fig 7: layerwise alignment hierarchy for KMNIST and Fashion-MNIST, FFNN of depth 10 and width 256, SGD with momentum and weight decay, learning rate 0.003.")
 }
 
@@ -103,7 +117,8 @@ public struct Fig1Figure: FigureSpec {
         var notes: [String] = []
         for (dataset, outcome) in zip(datasets, outcomes) {
             panels.append(HierarchyPanels.finalProfile(outcome.record, title: "\(dataset.displayName), depth \(Self.depth)\(HierarchyFigureText.missingSuffix(outcome))", depth: Self.depth))
-            measurements.append(HierarchyClaims.hierarchy("fig1.hierarchy.\(dataset.rawValue)", [(dataset.displayName, outcome)]))
+            measurements.append(HierarchyClaims.hierarchy(dataset == .cifar10 ? .fig1HierarchyCIFAR10 : .fig1HierarchyFashionMNIST,
+                                                          [(dataset.displayName, outcome)]))
             notes.append(HierarchyFigureText.runNote(dataset.displayName, outcome))
         }
         let images = try HierarchyFigureText.render(PlotFigure(panels: panels, columns: 2, panelSize: (330, 250)), id: id, in: context)
@@ -141,6 +156,8 @@ public struct LearningRateHierarchyFigure: FigureSpec {
     let paperAccuracy: Double
     let paperLoss: Double
     let paperCaption: String
+    /// The ids of its claims: the hierarchy over the three rates, test accuracy and loss at lr 0.05.
+    let claims: (hierarchy: ClaimID, testAccuracy: ClaimID, testLoss: ClaimID)
 
     static let depth = 10
 
@@ -167,20 +184,20 @@ public struct LearningRateHierarchyFigure: FigureSpec {
         let images = try HierarchyFigureText.render(PlotFigure(panels: panels, columns: 2, panelSize: (330, 240)), id: id, in: context)
 
         var measurements = [HierarchyClaims.hierarchy(
-            "\(id).hierarchy", zip(rates, outcomes).map { ("lr \($0.0)", $0.1) })]
+            claims.hierarchy, zip(rates, outcomes).map { ("lr \($0.0)", $0.1) })]
         let paperRate = 0.05
         if let index = rates.firstIndex(of: paperRate) {
             let outcome = outcomes[index]
             if let record = outcome.record {
                 let context = "final network after \(record.epochCount) epochs (\(record.stopReason.rawValue)), \(HierarchyFigureText.profileText(context.profile)); full \(dataset.displayName) test split"
-                measurements.append(ClaimMeasurement(claimId: "\(id).lr0.05.testAccuracy", value: record.finalTest.accuracy * 100,
+                measurements.append(ClaimMeasurement(claimId: claims.testAccuracy, value: record.finalTest.accuracy * 100, uncertainty: .singleRun,
                                                      detail: "test accuracy in percent, \(context)"))
-                measurements.append(ClaimMeasurement(claimId: "\(id).lr0.05.testLoss", value: record.finalTest.loss,
+                measurements.append(ClaimMeasurement(claimId: claims.testLoss, value: record.finalTest.loss, uncertainty: .singleRun,
                                                      detail: "mean cross-entropy on the test split, \(context)"))
             } else {
                 let reason = outcome.missingReason ?? "the run did not finish"
-                measurements.append(ClaimMeasurement(claimId: "\(id).lr0.05.testAccuracy", notRunBecause: reason))
-                measurements.append(ClaimMeasurement(claimId: "\(id).lr0.05.testLoss", notRunBecause: reason))
+                measurements.append(ClaimMeasurement(claimId: claims.testAccuracy, notRunBecause: reason))
+                measurements.append(ClaimMeasurement(claimId: claims.testLoss, notRunBecause: reason))
             }
         }
         return FigureResult(
@@ -209,13 +226,15 @@ extension LearningRateHierarchyFigure {
     public static let fig9 = LearningRateHierarchyFigure(
         id: "fig9", title: "Alignment during training at three learning rates, Fashion-MNIST",
         paperReference: "Figure 9, Appendix E", dataset: .fashionMNIST, paperAccuracy: 87.1, paperLoss: 0.41,
-        paperCaption: "Paper Fig 9: alignment progress during training, Fashion-MNIST; (c) learning rate 0.05, test accuracy 87.1%, test loss 0.41.")
+        paperCaption: "Paper Fig 9: alignment progress during training, Fashion-MNIST; (c) learning rate 0.05, test accuracy 87.1%, test loss 0.41.",
+        claims: (.fig9Hierarchy, .fig9Lr005TestAccuracy, .fig9Lr005TestLoss))
 
     /// Paper Fig 10: alignment during training at three learning rates, CIFAR-10.
     public static let fig10 = LearningRateHierarchyFigure(
         id: "fig10", title: "Alignment during training at three learning rates, CIFAR-10",
         paperReference: "Figure 10, Appendix E", dataset: .cifar10, paperAccuracy: 51.4, paperLoss: 1.41,
-        paperCaption: "Paper Fig 10: alignment progress during training, CIFAR-10; (c) learning rate 0.05, test accuracy 51.4%, test loss 1.41.")
+        paperCaption: "Paper Fig 10: alignment progress during training, CIFAR-10; (c) learning rate 0.05, test accuracy 51.4%, test loss 1.41.",
+        claims: (.fig10Hierarchy, .fig10Lr005TestAccuracy, .fig10Lr005TestLoss))
 }
 
 /// Text and file helpers shared by the hierarchy figures.

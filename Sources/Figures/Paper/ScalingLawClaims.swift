@@ -5,46 +5,48 @@ import Foundation
 /// profile (suffix ".quick" under --quick) so that the quick protocol's verdict, which the
 /// calibration study (docs/calibration.md) explains, never stands in for the paper protocol's.
 enum ScalingLawClaims {
-    /// The dataset's part of a claim id.
-    static func key(_ dataset: DatasetName) -> String {
-        switch dataset {
-        case .fashionMNIST: return "fashionMNIST"
-        case .mnist: return "mnist"
-        case .cifar10: return "cifar10"
-        case .kmnist: return "kmnist"
-        case .cifar100: return "cifar100"
+    /// Paper claim: free slope of log l* on log L is 3/5 (nil for a dataset Fig 3 does not claim under `profile`).
+    static func slope(_ dataset: DatasetName, profile: Profile) -> ClaimID? {
+        switch (dataset, profile) {
+        case (.fashionMNIST, .quick): return .fig3FashionMNISTSlopeQuick
+        case (.fashionMNIST, .full): return .fig3FashionMNISTSlope
+        case (.mnist, .full): return .fig3MNISTSlope
+        case (.cifar10, .full): return .fig3CIFAR10Slope
+        default: return nil
         }
     }
 
-    /// Paper claim: free slope of log l* on log L is 3/5.
-    static func slope(_ dataset: DatasetName, profile: Profile) -> String {
-        "fig3.\(key(dataset)).slope" + (profile == .quick ? ".quick" : "")
+    /// Paper claim: the RMS residual of the slope-3/5 fit (Fashion-MNIST, the dataset of Fig 3b and of the study).
+    static func fixedSlopeResidual(_ dataset: DatasetName, profile: Profile) -> ClaimID? {
+        guard dataset == .fashionMNIST else { return nil }
+        return profile == .quick ? .fig3FashionMNISTFixedSlopeResidualQuick : .fig3FashionMNISTFixedSlopeResidual
     }
 
-    /// Paper claim: the RMS residual of the slope-3/5 fit.
-    static func fixedSlopeResidual(_ dataset: DatasetName, profile: Profile) -> String {
-        "fig3.\(key(dataset)).fixedSlopeResidual" + (profile == .quick ? ".quick" : "")
-    }
-
-    /// Not a claim (absent from paper-targets.json, so it gets no verdict): the slope with A_l
+    /// Not a claim (one of ``ClaimID/sensitivityMeasurements``, so it gets no verdict): the slope with A_l
     /// centred per output instead of the paper's Eq. 6, a sensitivity measurement for the report.
-    static func perOutputCentringSlope(_ dataset: DatasetName, profile: Profile) -> String {
-        "fig3.\(key(dataset)).slope.perOutputCentring" + (profile == .quick ? ".quick" : "")
+    static func perOutputCentringSlope(_ dataset: DatasetName, profile: Profile) -> ClaimID? {
+        guard dataset == .fashionMNIST else { return nil }
+        return profile == .quick ? .fig3FashionMNISTSlopePerOutputCentringQuick : .fig3FashionMNISTSlopePerOutputCentring
     }
 
-    /// Regression band of the quick protocol's slope.
-    static func quickBand(_ dataset: DatasetName) -> String { "fig3.\(key(dataset)).slope.quickBand" }
+    /// Regression band of the quick protocol's slope (Fashion-MNIST under --quick only).
+    static func quickBand(_ dataset: DatasetName, profile: Profile) -> ClaimID? {
+        dataset == .fashionMNIST && profile == .quick ? .fig3FashionMNISTSlopeQuickBand : nil
+    }
+
+    /// Every claim id a curve of `dataset` under `profile` is measured for (the per-output slope is not a claim).
+    static func claimIds(_ dataset: DatasetName, profile: Profile) -> [ClaimID] {
+        [slope(dataset, profile: profile), fixedSlopeResidual(dataset, profile: profile), quickBand(dataset, profile: profile)].compactMap { $0 }
+    }
+
+    /// The slope's uncertainty: the fit's cluster-bootstrap interval over its (depth, seed) points.
+    static func uncertainty(_ fit: ScalingLawFit) -> Uncertainty {
+        .bootstrap(.clusterBootstrap, fit.bootstrapInterval, sampleSize: fit.pointCount)
+    }
 
     /// The measurements one curve gives.
     static func measurements(_ curve: ScalingLawCurve, dataset: DatasetName, profile: Profile) -> [ClaimMeasurement] {
-        let slopeId = slope(dataset, profile: profile)
-        let residualId = fixedSlopeResidual(dataset, profile: profile)
-        // The residual and the band are claimed for Fashion-MNIST only (the dataset of Fig 3b and of the study).
-        let claimsResidual = dataset == .fashionMNIST
-        let claimsBand = claimsResidual && profile == .quick
-        var ids = [slopeId]
-        if claimsResidual { ids.append(residualId) }
-        if claimsBand { ids.append(quickBand(dataset)) }
+        let ids = claimIds(dataset, profile: profile)
         guard let fit = curve.fit else {
             let cause = curve.firstError.map { "\($0)" } ?? curve.completenessSentence ?? "no usable runs"
             let reason = "fewer than two depths produced an alignment profile (\(cause))"
@@ -54,23 +56,24 @@ enum ScalingLawClaims {
         let partial = curve.completenessSentence.map { "; " + $0 } ?? ""
         let changed = curve.protocolUsed.differences(from: .standard(dataset, profile: profile))
         let t = fit.tStatisticAgainstCorollary.map { NumberText.format($0) } ?? "—"
-        var result = [
-            ClaimMeasurement(
-                claimId: slopeId, value: fit.free.slope,
+        var result: [ClaimMeasurement] = []
+        if let slopeId = slope(dataset, profile: profile) {
+            result.append(ClaimMeasurement(
+                claimId: slopeId, value: fit.free.slope, uncertainty: uncertainty(fit),
                 detail: "OLS of log l* on log L: \(fit.summary); t = (slope − 3/5)/SE = \(t); protocol '\(curve.protocolUsed.name)'; "
                     + "\(capped) run(s) stopped at the epoch cap above the loss threshold" + partial,
-                partialBecause: curve.completenessSentence, protocolChangedBecause: changed),
-        ]
-        if claimsResidual {
+                partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
+        }
+        if let residualId = fixedSlopeResidual(dataset, profile: profile) {
             result.append(ClaimMeasurement(
-                claimId: residualId, value: fit.fixedSlopeRMSResidual,
+                claimId: residualId, value: fit.fixedSlopeRMSResidual, uncertainty: .notEstimated(runs: fit.pointCount),
                 detail: "RMS of log l* − (3/5 log L + C) over \(fit.pointCount) points, C = \(NumberText.format(fit.fixedSlopeIntercept)) "
                     + "(free fit's RMS residual \(NumberText.format(fit.freeRMSResidual)))" + partial,
                 partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }
-        if let other = curve.perOutputCentring, let otherFit = other.fit {
+        if let other = curve.perOutputCentring, let otherFit = other.fit, let perOutputId = perOutputCentringSlope(dataset, profile: profile) {
             result.append(ClaimMeasurement(
-                claimId: perOutputCentringSlope(dataset, profile: profile), value: otherFit.free.slope,
+                claimId: perOutputId, value: otherFit.free.slope, uncertainty: uncertainty(otherFit),
                 detail: "OLS of log l* on log L with A_l centred per output (C_n ⊗ I_k): \(otherFit.summary); l* \(other.peaksText)"
                     + (other.runsWithout > 0
                         ? "; only \(other.peaks.count) run(s) kept this centring (\(other.runsWithout) recorded before other centrings were kept are left out); "
@@ -78,17 +81,17 @@ enum ScalingLawClaims {
                         : ""),
                 partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }
-        if claimsBand {
+        if let bandId = quickBand(dataset, profile: profile) {
             if let changed {
                 result.append(ClaimMeasurement(
-                    claimId: quickBand(dataset),
+                    claimId: bandId,
                     notRunBecause: "the band holds for the quick protocol as chosen in docs/calibration.md; this run changed it (\(changed))"))
             } else if let partial = curve.completenessSentence {
-                result.append(ClaimMeasurement(claimId: quickBand(dataset), notRunBecause: "the band needs every run of the quick protocol: " + partial))
+                result.append(ClaimMeasurement(claimId: bandId, notRunBecause: "the band needs every run of the quick protocol: " + partial))
             } else {
                 result.append(ClaimMeasurement(
-                    claimId: quickBand(dataset), value: fit.free.slope,
-                    detail: "same slope as \(slopeId), against the band measured in docs/calibration.md"))
+                    claimId: bandId, value: fit.free.slope, uncertainty: uncertainty(fit),
+                    detail: "same slope as \(slope(dataset, profile: profile)?.rawValue ?? "the slope"), against the band measured in docs/calibration.md"))
             }
         }
         return result

@@ -11,10 +11,6 @@ public struct Fig3Figure: FigureSpec {
     public let paperReference = "Figure 3, Section 3.4 (Corollary 1); Tables 1–3, Appendix E"
     public let datasets: [DatasetName] = [.fashionMNIST, .mnist, .cifar10]
 
-    /// Environment variable that replaces the quick protocol by a named calibration
-    /// candidate (docs/calibration.md); ignored under `--full`.
-    public static let candidateVariable = "REPRODUCE_FIG3_CANDIDATE"
-
     public init() {}
 
     /// The datasets drawn under a profile: quick trains Fashion-MNIST only (CI-sized);
@@ -23,17 +19,18 @@ public struct Fig3Figure: FigureSpec {
         profile == .quick ? [.fashionMNIST] : [.fashionMNIST, .mnist, .cifar10]
     }
 
-    /// The protocol for one dataset under the context's profile (and candidate override).
+    /// The protocol for one dataset under the profile; `candidate` (`--candidate`) replaces the
+    /// quick protocol by a named calibration candidate (docs/calibration.md) and is ignored under `--full`.
     /// `seedsPerDepth` (`--seeds`) replaces the protocol's number of seeds per depth; `depths`
     /// (`--depths`) its depths, each taken with its row of the paper's table.
     static func protocolFor(_ dataset: DatasetName, profile: Profile, seedsPerDepth: Int? = nil, depths: [Int]? = nil,
-                            environment: [String: String]) throws -> ScalingLawProtocol {
+                            candidate: String? = nil) throws -> ScalingLawProtocol {
         var chosen: ScalingLawProtocol
         switch profile {
         case .full:
             chosen = .paper(dataset, seeds: ScalingLawProtocol.fullSeeds)
         case .quick:
-            if let name = environment[candidateVariable], !name.isEmpty {
+            if let name = candidate, !name.isEmpty {
                 guard let candidate = ScalingLawProtocol.calibrationCandidates(dataset).first(where: { $0.name == name }) else {
                     throw ScalingLawError.unknownCandidate(name, known: ScalingLawProtocol.calibrationCandidates(dataset).map(\.name))
                 }
@@ -52,15 +49,13 @@ public struct Fig3Figure: FigureSpec {
     }
 
     /// The same for a figure context's overrides.
-    static func protocolFor(_ dataset: DatasetName, in context: FigureContext,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ScalingLawProtocol {
+    static func protocolFor(_ dataset: DatasetName, in context: FigureContext) throws -> ScalingLawProtocol {
         try protocolFor(dataset, profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
-                        environment: environment)
+                        candidate: context.calibrationCandidate)
     }
 
     public func produce(in context: FigureContext) throws -> FigureResult {
         let started = Date()
-        let environment = ProcessInfo.processInfo.environment
         var measurements: [ClaimMeasurement] = []
         var panels: [Panel] = []
         var notes: [String] = []
@@ -69,9 +64,8 @@ public struct Fig3Figure: FigureSpec {
         var slopeSentences: [String] = []
         var centringUsed = Centring.full
         for dataset in datasets(for: context.profile) {
-            let protocolUsed = try Self.protocolFor(dataset, in: context, environment: environment)
+            let protocolUsed = try Self.protocolFor(dataset, in: context)
             centringUsed = protocolUsed.centring
-            let slopeClaim = ScalingLawClaims.slope(dataset, profile: context.profile)
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
             // Under --cached-only finished records are drawn even where the dataset is absent.
             let cachedWithoutData: ScalingLawCurve? = availability.isPresent || !context.cachedOnly ? nil
@@ -79,13 +73,7 @@ public struct Fig3Figure: FigureSpec {
             guard availability.isPresent || !(cachedWithoutData?.depths.isEmpty ?? true) else {
                 let reason = "\(dataset.displayName) is not on this machine (\(availability)); pass --data-dir with its files to run this panel"
                 panels.append(Panel(title: "\(dataset.displayName) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")))
-                measurements.append(ClaimMeasurement(claimId: slopeClaim, notRunBecause: reason))
-                if dataset == .fashionMNIST {
-                    measurements.append(ClaimMeasurement(claimId: ScalingLawClaims.fixedSlopeResidual(dataset, profile: context.profile), notRunBecause: reason))
-                    if context.profile == .quick {
-                        measurements.append(ClaimMeasurement(claimId: ScalingLawClaims.quickBand(dataset), notRunBecause: reason))
-                    }
-                }
+                measurements += ScalingLawClaims.claimIds(dataset, profile: context.profile).map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
                 notes.append(reason + ".")
                 continue
             }
@@ -144,7 +132,7 @@ public struct Fig3Figure: FigureSpec {
 
 /// Why the scaling-law figures cannot run.
 public enum ScalingLawError: Error, CustomStringConvertible, Equatable {
-    /// The candidate named in the environment is not defined.
+    /// The candidate named by `--candidate` is not defined.
     case unknownCandidate(String, known: [String])
     /// `--depths` named a depth the paper's table for the dataset does not have.
     case unknownDepths([Int], dataset: DatasetName, known: [Int])
@@ -152,7 +140,7 @@ public enum ScalingLawError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unknownCandidate(name, known):
-            return "\(Fig3Figure.candidateVariable)=\(name) names no calibration candidate; use one of \(known.joined(separator: ", ")) or unset it."
+            return "--candidate \(name) names no calibration candidate; use one of \(known.joined(separator: ", ")), or leave the flag out for the quick protocol."
         case let .unknownDepths(depths, dataset, known):
             return "--depths \(depths.map(String.init).joined(separator: ",")): the paper's table for \(dataset.displayName) has depths "
                 + known.map(String.init).joined(separator: ", ") + "; choose among them."

@@ -15,8 +15,8 @@ public struct Fig8Figure: FigureSpec {
 
     /// (a), (b), (c) for a profile; (a) is Fig 3's protocol, so its runs come from the cache.
     static func protocols(profile: Profile, seedsPerDepth: Int? = nil, depths: [Int]? = nil,
-                          environment: [String: String]) throws -> [ScalingLawProtocol] {
-        let base = try Fig3Figure.protocolFor(.fashionMNIST, profile: profile, depths: depths, environment: environment)
+                          candidate: String? = nil) throws -> [ScalingLawProtocol] {
+        let base = try Fig3Figure.protocolFor(.fashionMNIST, profile: profile, depths: depths, candidate: candidate)
         // Under --quick one seed per depth (the first of Fig 3's), so that (b) and (c), which
         // need about 4× as many epochs, stay affordable; --full keeps Fig 3's seeds; --seeds overrides both.
         let seeds = seedsPerDepth ?? (profile == .quick ? 1 : base.seedsPerDepth)
@@ -28,15 +28,15 @@ public struct Fig8Figure: FigureSpec {
     }
 
     /// Claim ids (suffix ".quick" under --quick).
-    static func claimIds(profile: Profile) -> (learningRate: String, batch: String) {
-        let suffix = profile == .quick ? ".quick" : ""
-        return ("fig8.intercept.lowerLearningRate" + suffix, "fig8.intercept.largerBatch" + suffix)
+    static func claimIds(profile: Profile) -> (learningRate: ClaimID, batch: ClaimID) {
+        profile == .quick ? (.fig8InterceptLowerLearningRateQuick, .fig8InterceptLargerBatchQuick)
+            : (.fig8InterceptLowerLearningRate, .fig8InterceptLargerBatch)
     }
 
     public func produce(in context: FigureContext) throws -> FigureResult {
         let started = Date()
         let protocols = try Self.protocols(profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
-                                           environment: ProcessInfo.processInfo.environment)
+                                           candidate: context.calibrationCandidate)
         let ids = Self.claimIds(profile: context.profile)
         let availability = DatasetLocator.availability(of: .fashionMNIST, dataDirectory: context.dataDirectory)
         let letters = ["(a) tuned learning rates, batch 128", "(b) learning rates / 4, batch 128", "(c) tuned learning rates, batch 512"]
@@ -61,13 +61,14 @@ public struct Fig8Figure: FigureSpec {
                 let incomplete = [0, index].compactMap { i in curves[i].completenessSentence.map { "\(letters[i]): \($0)" } }
                 return incomplete.isEmpty ? nil : incomplete.joined(separator: "; ")
             }
-            let standard = try Self.protocols(profile: context.profile, environment: [:])
+            let standard = try Self.protocols(profile: context.profile)
             let changed = zip(protocols, standard).compactMap { $0.differences(from: $1) }.first
             for (index, id) in [(1, ids.learningRate), (2, ids.batch)] {
                 let letter = index == 1 ? "b" : "c"
-                if let shift = InterceptShift(base: curves[0], varied: curves[index]) {
+                if let shift = InterceptShift(base: curves[0], varied: curves[index], bootstrapSeed: context.seed) {
                     measurements.append(ClaimMeasurement(
                         claimId: id, value: shift.shift,
+                        uncertainty: .bootstrap(.pairedBootstrap, shift.bootstrapInterval, sampleSize: shift.pairCount),
                         detail: "C(\(letter)) − C(a) with C = mean of log l* − (3/5) log L (the least-squares intercept of slope 3/5) over the "
                             + "\(shift.pairCount) (depth, seed) pairs at \(shift.depthCount) depths that both protocols finished: "
                             + "C(a) = \(NumberText.format(shift.base)), C(\(letter)) = \(NumberText.format(shift.varied)); "
@@ -131,9 +132,14 @@ struct InterceptShift: Equatable {
     var pairCount: Int
     /// Distinct depths among them.
     var depthCount: Int
+    /// Percentile 95% interval of the shift over a cluster bootstrap of the pairs: depths drawn
+    /// with replacement, then pairs within each drawn depth with replacement (as the slope's,
+    /// see ``ScalingLawFit``); the shift of a resample is the mean of its log l*(varied) − log l*(base),
+    /// since the 3/5 log L terms cancel within a pair. Nil with fewer than two depths.
+    var bootstrapInterval: ClosedRange<Double>?
 
     /// Nil when the shared pairs cover fewer than two depths.
-    init?(base: ScalingLawCurve, varied: ScalingLawCurve) {
+    init?(base: ScalingLawCurve, varied: ScalingLawCurve, bootstrapResamples: Int = 2000, bootstrapSeed: UInt64 = 0) {
         struct Key: Hashable { var depth: Int; var seed: UInt64 }
         let variedPeaks = Dictionary(varied.points.map { (Key(depth: $0.depth, seed: $0.seed), $0.peakLayer) }, uniquingKeysWith: { a, _ in a })
         let pairs = base.points.compactMap { point in
@@ -148,6 +154,30 @@ struct InterceptShift: Equatable {
         shift = self.varied - self.base
         pairCount = pairs.count
         depthCount = Set(pairs.map(\.depth)).count
+        let differences = Dictionary(grouping: pairs, by: \.depth).sorted { $0.key < $1.key }
+            .map { $0.value.map { log(Double($0.varied)) - log(Double($0.base)) } }
+        bootstrapInterval = Self.clusterBootstrap(differences, resamples: bootstrapResamples, seed: bootstrapSeed)
+    }
+
+    /// Percentile 95% interval of the mean over cluster-bootstrap resamples of `groups`.
+    static func clusterBootstrap(_ groups: [[Double]], resamples: Int, seed: UInt64) -> ClosedRange<Double>? {
+        guard resamples > 0, groups.count >= 2 else { return nil }
+        var generator = SeededGenerator(seed: seed).derived("intercept shift bootstrap")
+        var means: [Double] = []
+        means.reserveCapacity(resamples)
+        for _ in 0..<resamples {
+            var sum = 0.0, count = 0
+            for _ in groups.indices {
+                let group = groups[generator.nextInt(below: groups.count)]
+                for _ in group.indices {
+                    sum += group[generator.nextInt(below: group.count)]
+                    count += 1
+                }
+            }
+            means.append(sum / Double(count))
+        }
+        means.sort()
+        return ScalingLawFit.quantile(means, 0.025)...ScalingLawFit.quantile(means, 0.975)
     }
 }
 

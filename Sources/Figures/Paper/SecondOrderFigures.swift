@@ -80,8 +80,8 @@ public struct TheoremAFigure: FigureSpec {
         let started = Date()
         let s = settings(context.profile)
         let availability = DatasetLoader.availability(of: .fashionMNIST, dataDirectory: context.dataDirectory)
-        let claimIds = ["thmA.featureIdentity.maxRelativeError", "thmA.gradientStep.maxRelativeError",
-                        "thmA.firstOrder.errorExponent", "thmA.withBiases.featureIdentityError"]
+        let claimIds: [ClaimID] = [.thmAFeatureIdentityMaxRelativeError, .thmAGradientStepMaxRelativeError,
+                                   .thmAFirstOrderErrorExponent, .thmAWithBiasesFeatureIdentityError]
         var measurements: [ClaimMeasurement] = []
         var panels: [Panel] = []
         var notes = [
@@ -120,11 +120,11 @@ public struct TheoremAFigure: FigureSpec {
             let worstStep = stepErrors.joined().max() ?? .nan
             let leastBias = biasErrors.joined().min() ?? .nan
             let grid = "depths \(s.depths.map(String.init).joined(separator: ", ")) × widths \(s.widths.map(String.init).joined(separator: ", ")), \(s.samples) Fashion-MNIST training images, all 10 outputs"
-            measurements.append(ClaimMeasurement(claimId: claimIds[0], value: worstFeature,
+            measurements.append(ClaimMeasurement(claimId: claimIds[0], value: worstFeature, uncertainty: .deterministic(worstFeature),
                                                  detail: "max over \(grid) of ‖H^i(x)θ/(L−1) − Ψ^i(x)‖/‖Ψ^i(x)‖, bias-free He-initialised networks"))
-            measurements.append(ClaimMeasurement(claimId: claimIds[1], value: worstStep,
+            measurements.append(ClaimMeasurement(claimId: claimIds[1], value: worstStep, uncertainty: .deterministic(worstStep),
                                                  detail: "max over \(grid) of ‖(η/(L−1))H_wθ − η∇ℒ‖/‖η∇ℒ‖, η = \(s.learningRate), mean cross-entropy"))
-            measurements.append(ClaimMeasurement(claimId: claimIds[3], value: leastBias,
+            measurements.append(ClaimMeasurement(claimId: claimIds[3], value: leastBias, uncertainty: .deterministic(leastBias),
                                                  detail: "min over \(grid) of the feature-identity error of the same networks with biases ~ N(0, 0.1²): the check detects a broken identity"))
 
             // First-order bookkeeping.
@@ -146,7 +146,7 @@ public struct TheoremAFigure: FigureSpec {
             let fit = try? LinearFit(x: small.map { log10($0.0) }, y: small.map { log10($0.1) })
             if let fit {
                 measurements.append(ClaimMeasurement(
-                    claimId: claimIds[2], value: fit.slope,
+                    claimId: claimIds[2], value: fit.slope, uncertainty: .deterministic(fit.slope),
                     detail: "OLS slope of log ‖ΔΨỸ − H_ỸΔθ‖/‖H_ỸΔθ‖ on log η over η ∈ [10^-8, 10^-6] (\(small.count) step sizes), depth \(s.firstOrderDepth), width \(s.firstOrderWidth), \(firstOrderSample.count) samples; errors "
                         + errors.map { NumberText.format($0) }.joined(separator: ", ")))
             } else {
@@ -240,11 +240,12 @@ public struct Fig6Figure: FigureSpec {
         var usedDatasets: [String] = []
         for dataset in datasets {
             let availability = DatasetLoader.availability(of: dataset, dataDirectory: context.dataDirectory)
-            let claimPrefix = dataset == .fashionMNIST ? "fig6.fashionMNIST" : "fig6.cifar10"
+            let (initialId, minimumId): (ClaimID, ClaimID) = dataset == .fashionMNIST
+                ? (.fig6FashionMNISTInitial, .fig6FashionMNISTFirstEpochMinimum) : (.fig6CIFAR10Initial, .fig6CIFAR10FirstEpochMinimum)
             guard availability.isPresent else {
                 let reason = SecondOrderSupport.missingReason(dataset, availability)
-                measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).initial", notRunBecause: reason))
-                measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).firstEpochMinimum", notRunBecause: reason))
+                measurements.append(ClaimMeasurement(claimId: initialId, notRunBecause: reason))
+                measurements.append(ClaimMeasurement(claimId: minimumId, notRunBecause: reason))
                 panels.append(Panel(title: "\(dataset.displayName): no data", xAxis: .linear("step"), yAxis: .linear("−corr(Ỹ, w_{t})")))
                 continue
             }
@@ -258,8 +259,8 @@ public struct Fig6Figure: FigureSpec {
                                                                 in: context, compute: { try CollinearityTrace.run(configuration, split: split) }) else {
                     if configuration.depth == 10 {
                         let reason = "the depth-10 first-epoch trace (\(configuration.configurationHash)) is not in the cache (--cached-only trains nothing)"
-                        measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).initial", notRunBecause: reason))
-                        measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).firstEpochMinimum", notRunBecause: reason))
+                        measurements.append(ClaimMeasurement(claimId: initialId, notRunBecause: reason))
+                        measurements.append(ClaimMeasurement(claimId: minimumId, notRunBecause: reason))
                     }
                     continue
                 }
@@ -267,9 +268,9 @@ public struct Fig6Figure: FigureSpec {
                 series.append(Series(label: "L = \(configuration.depth)", x: epochs, y: trace.negativeCorrelation, style: .line(index, marker: .circle)))
                 if configuration.depth == 10 {
                     let detail = "depth 10, width 256, \(trace.configuration.probePerClass * 10)-sample class-balanced training probe, SGD lr 0.003 momentum 0.9, batch 128, \(trace.stepsPerEpoch) steps per epoch"
-                    measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).initial", value: trace.negativeCorrelation.first ?? .nan,
+                    measurements.append(ClaimMeasurement(claimId: initialId, value: trace.negativeCorrelation.first ?? .nan, uncertainty: .singleRun,
                                                          detail: "−corr(Ỹ, w_0) at initialisation, " + detail))
-                    measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).firstEpochMinimum", value: trace.negativeCorrelation.min() ?? .nan,
+                    measurements.append(ClaimMeasurement(claimId: minimumId, value: trace.negativeCorrelation.min() ?? .nan, uncertainty: .singleRun,
                                                          detail: "min over \(trace.steps.count) log-spaced steps of the first epoch of −corr(Ỹ, w_t), " + detail
                                                             + "; values " + trace.negativeCorrelation.map { NumberText.format($0) }.joined(separator: ", ")))
                 }
@@ -352,8 +353,9 @@ public struct Fig5Figure: FigureSpec {
         ]
         for dataset in datasets {
             let availability = DatasetLoader.availability(of: dataset, dataDirectory: context.dataDirectory)
-            let prefix = dataset == .fashionMNIST ? "fig5.fashionMNIST" : "fig5.cifar10"
-            let claimIds = ["\(prefix).updateCorrelation.early", "\(prefix).energy.layer7OverExtremesAtRise", "\(prefix).eigenvalue.peakAtRise"]
+            let claimIds: [ClaimID] = dataset == .fashionMNIST
+                ? [.fig5FashionMNISTUpdateCorrelationEarly, .fig5FashionMNISTEnergyLayer7OverExtremesAtRise, .fig5FashionMNISTEigenvaluePeakAtRise]
+                : [.fig5CIFAR10UpdateCorrelationEarly, .fig5CIFAR10EnergyLayer7OverExtremesAtRise, .fig5CIFAR10EigenvaluePeakAtRise]
             guard availability.isPresent else {
                 let reason = SecondOrderSupport.missingReason(dataset, availability)
                 measurements += claimIds.map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
@@ -374,7 +376,7 @@ public struct Fig5Figure: FigureSpec {
             }
             let early = Array(study.updateCorrelation.prefix(Self.earlySteps))
             measurements.append(ClaimMeasurement(
-                claimId: claimIds[0], value: early.reduce(0, +) / Double(max(1, early.count)),
+                claimId: claimIds[0], value: early.reduce(0, +) / Double(max(1, early.count)), uncertainty: .singleRun,
                 detail: "mean over steps 0–\(early.count - 1) of corr(Ψ(t+1)Ỹ − Ψ(t)Ỹ, −H_w(t)Ψ(t)Ỹ), U = I; values "
                     + early.map { NumberText.format($0) }.joined(separator: ", ")
                     + "; control, corr with the exact first-order change H_ỸΔθ (Eq. 9) over the same steps: "
@@ -390,11 +392,11 @@ public struct Fig5Figure: FigureSpec {
                 let rise = study.moments[1]
                 let ratio = rise.meanEnergy(layer: 7) / max(rise.meanEnergy(layer: 1), rise.meanEnergy(layer: 10))
                 measurements.append(ClaimMeasurement(
-                    claimId: claimIds[1], value: ratio,
+                    claimId: claimIds[1], value: ratio, uncertainty: .singleRun,
                     detail: "mean energy of the top \(configuration.eigenpairs) eigenvectors of H_w in layer 7 divided by the larger of layers 1 and 10, at the middle of the alignment rise (step \(rise.step)); " + summary))
                 let tops = study.moments.map { abs($0.eigenvalues.first ?? .nan) }
                 measurements.append(ClaimMeasurement(
-                    claimId: claimIds[2], value: tops[1] / max(tops[0], tops[2]),
+                    claimId: claimIds[2], value: tops[1] / max(tops[0], tops[2]), uncertainty: .singleRun,
                     detail: "top |λ| of H_w at the rise divided by the larger of initialisation and after (paper, CIFAR-10: 2, 15, 6 → 2.5); measured "
                         + tops.map { NumberText.format($0) }.joined(separator: ", ")
                         + "; largest Lanczos residual of the top pair: " + study.moments.map { NumberText.format($0.residualNorms.first ?? .nan) }.joined(separator: ", ")))
