@@ -10,11 +10,19 @@ import Foundation
 enum SecondOrderSupport {
     /// A cached Codable result in `<cache>/second-order/<name>-<hash>.json`, computed on a miss;
     /// nil on a miss under `--cached-only`, which trains nothing.
+    /// - Throws: `FileError.corrupt` naming the file when it exists but cannot be read or decoded
+    ///   (as `RunCache` does for run records: exit 65), so a damaged cache is never silently recomputed.
     static func cached<Value: Codable>(_ type: Value.Type, name: String, hash: String, in context: FigureContext,
                                        compute: () throws -> Value) throws -> Value? {
         let url = context.cacheDirectory.appendingPathComponent("second-order", isDirectory: true)
             .appendingPathComponent("\(name)-\(hash).json")
-        if let data = try? Data(contentsOf: url), let value = try? JSONDecoder().decode(Value.self, from: data) {
+        if FileManager.default.fileExists(atPath: url.path) {
+            let value: Value
+            do {
+                value = try JSONDecoder().decode(Value.self, from: try Data(contentsOf: url))
+            } catch {
+                throw FileError.corrupt(path: url.path, reason: "it is not a valid cached \(name) result (\(JSONErrorText.describe(error))); delete it to recompute it")
+            }
             context.log("\(name): cached result \(hash)")
             return value
         }
@@ -30,9 +38,6 @@ enum SecondOrderSupport {
     static func missingReason(_ dataset: DatasetName, _ availability: DatasetAvailability) -> String {
         "\(dataset.displayName) is \(availability)"
     }
-
-    /// The first `count` entries of a curve's x (for log axes: x + 1 when steps start at 0).
-    static func stepAxis(_ steps: [Int]) -> [Double] { steps.map { Double($0) } }
 }
 
 // MARK: - Theorem A
