@@ -26,36 +26,6 @@ final class AlignmentHierarchyTests: XCTestCase {
                          wallSeconds: 1, machine: "test", finalWeightsFile: nil)
     }
 
-    // MARK: - Peak layer
-
-    func testPeakLayerIsOneBasedArgmaxWithFirstWinningTies() {
-        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([0.1, 0.5, 0.2]), 2)
-        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([0.7, 0.5, 0.2]), 1)
-        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([0.1, 0.4, 0.4, 0.3]), 2)
-        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([.nan, 0.2, .infinity, 0.1]), 2)
-        XCTAssertNil(AlignmentHierarchyAnalysis.peakLayer([]))
-        XCTAssertNil(AlignmentHierarchyAnalysis.peakLayer([.nan, .nan]))
-    }
-
-    func testHiddenPeakExcludesFirstAndLastLayers() {
-        XCTAssertTrue(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.1, 0.3, 0.2]))
-        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.3, 0.2, 0.1]))
-        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.1, 0.2, 0.3]))
-        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.1, 0.2]))
-        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([]))
-    }
-
-    // MARK: - Snapshots and early rise
-
-    func testSnapshotAtEndOfEpochIsTheLastAtOrBeforeThatStep() {
-        let run = record(snapshots: [(0, [0, 0, 0]), (5, [1, 1, 1]), (15, [2, 2, 2]), (25, [3, 3, 3])])
-        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 2, in: run)?.step, 15)
-        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 1, in: run)?.step, 5)
-        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 0, in: run)?.step, 0)
-        let exact = record(snapshots: [(0, [0, 0, 0]), (10, [1, 1, 1]), (20, [2, 2, 2]), (30, [3, 3, 3])])
-        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 2, in: exact)?.step, 20)
-    }
-
     func testEarlyRiseFractionOfThePeakLayerByHand() throws {
         // Peak at the end is layer 2: 0.1 → 0.4 (epoch 2, step 20) → 0.5; fraction (0.4 − 0.1)/(0.5 − 0.1) = 0.75.
         let run = record(snapshots: [(0, [0.2, 0.1, 0.05]), (10, [0.25, 0.3, 0.1]), (20, [0.3, 0.4, 0.1]),

@@ -177,70 +177,7 @@ enum HierarchyRuns {
     }
 }
 
-/// The early rise of the peak layer's alignment (Appendix B.4: the alignments
-/// "sharply increase at early stages of training (≈ 2 epochs of batch
-/// training), and plateau soon afterwards").
-public struct EarlyRise: Equatable, Sendable {
-    /// The layer (1-based) with the largest final alignment.
-    public var peakLayer: Int
-    /// A_peak at initialisation.
-    public var initial: Double
-    /// A_peak at the end of epoch `epoch` (the last measurement at or before that step).
-    public var atEpoch: Double
-    /// A_peak at the end of training.
-    public var final: Double
-    /// The epoch of the intermediate measurement.
-    public var epoch: Int
-
-    /// (A(epoch) − A(0)) / (A(final) − A(0)): the fraction of the total increase
-    /// reached by the end of `epoch`; nil when the alignment did not increase
-    /// (A(final) ≤ A(0)), where the fraction has no meaning.
-    public var fraction: Double? {
-        let total = final - initial
-        guard total > 0, total.isFinite, atEpoch.isFinite else { return nil }
-        return (atEpoch - initial) / total
-    }
-}
-
-/// Pure analysis of alignment measurements for the hierarchy figures.
-public enum AlignmentHierarchyAnalysis {
-    /// The 1-based index l of the largest finite A_l (the first on ties); nil
-    /// when no value is finite.
-    public static func peakLayer(_ alignments: [Double]) -> Int? {
-        var best: (index: Int, value: Double)?
-        for (index, value) in alignments.enumerated() where value.isFinite {
-            if let current = best, current.value >= value { continue }
-            best = (index, value)
-        }
-        return best.map { $0.index + 1 }
-    }
-
-    /// Whether the largest A_l sits at a hidden layer: 1 < argmax_l A_l < L.
-    /// False for fewer than three layers or no finite value.
-    public static func peaksAtHiddenLayer(_ alignments: [Double]) -> Bool {
-        guard let peak = peakLayer(alignments) else { return false }
-        return peak > 1 && peak < alignments.count
-    }
-
-    /// The last snapshot taken at or before the end of epoch `epoch`
-    /// (step ≤ epoch · stepsPerEpoch); nil when there is none.
-    public static func snapshot(atEndOfEpoch epoch: Int, in record: RunRecord) -> AlignmentSnapshot? {
-        let step = epoch * record.stepsPerEpoch
-        return record.alignments.last { $0.step <= step }
-    }
-
-    /// The early rise of the training-probe alignment of the final peak layer
-    /// by the end of epoch `epoch`; nil without a measurement at step 0 and a final one.
-    public static func earlyRise(_ record: RunRecord, byEpoch epoch: Int = 2) -> EarlyRise? {
-        guard let first = record.alignments.first, first.step == 0,
-              let last = record.finalAlignment, last.step > 0,
-              let peak = peakLayer(last.trainProbe),
-              let middle = snapshot(atEndOfEpoch: epoch, in: record),
-              peak <= first.trainProbe.count, peak <= middle.trainProbe.count else { return nil }
-        return EarlyRise(peakLayer: peak, initial: first.trainProbe[peak - 1], atEpoch: middle.trainProbe[peak - 1],
-                         final: last.trainProbe[peak - 1], epoch: epoch)
-    }
-
+extension AlignmentHierarchyAnalysis {
     /// The A_l values formatted "l: value" with three decimals, for notes and details.
     static func describe(_ alignments: [Double]) -> String {
         alignments.enumerated().map { "A_\($0.offset + 1) = \(String(format: "%.3f", $0.element))" }.joined(separator: ", ")
@@ -357,8 +294,8 @@ enum HierarchyClaims {
             let train = last.trainProbe
             let ok = AlignmentHierarchyAnalysis.peaksAtHiddenLayer(train)
             if ok { hidden += 1 }
-            let peak = AlignmentHierarchyAnalysis.peakLayer(train).map(String.init) ?? "—"
-            let testPeak = AlignmentHierarchyAnalysis.peakLayer(last.testProbe).map(String.init) ?? "—"
+            let peak = PeakLayer.index(of: train).map(String.init) ?? "—"
+            let testPeak = PeakLayer.index(of: last.testProbe).map(String.init) ?? "—"
             parts.append("\(label): peak at layer \(peak) of \(train.count) (test probe: \(testPeak))\(ok ? "" : " — not a hidden layer")")
         }
         var detail = "runs whose largest final A_l (train probe) is at a hidden layer: \(hidden) of \(finished.count); " + parts.joined(separator: "; ")

@@ -159,25 +159,11 @@ struct InterceptShift: Equatable {
         bootstrapInterval = Self.clusterBootstrap(differences, resamples: bootstrapResamples, seed: bootstrapSeed)
     }
 
-    /// Percentile 95% interval of the mean over cluster-bootstrap resamples of `groups`.
+    /// Percentile 95% interval of the mean over cluster-bootstrap resamples of `groups` (see ``ClusterBootstrap``).
     static func clusterBootstrap(_ groups: [[Double]], resamples: Int, seed: UInt64) -> ClosedRange<Double>? {
-        guard resamples > 0, groups.count >= 2 else { return nil }
-        var generator = SeededGenerator(seed: seed).derived("intercept shift bootstrap")
-        var means: [Double] = []
-        means.reserveCapacity(resamples)
-        for _ in 0..<resamples {
-            var sum = 0.0, count = 0
-            for _ in groups.indices {
-                let group = groups[generator.nextInt(below: groups.count)]
-                for _ in group.indices {
-                    sum += group[generator.nextInt(below: group.count)]
-                    count += 1
-                }
-            }
-            means.append(sum / Double(count))
+        ClusterBootstrap.percentileInterval(groups, resamples: resamples, seed: seed, label: "intercept shift bootstrap") { drawn in
+            drawn.reduce(0, +) / Double(drawn.count)
         }
-        means.sort()
-        return ScalingLawFit.quantile(means, 0.025)...ScalingLawFit.quantile(means, 0.975)
     }
 }
 
