@@ -103,77 +103,29 @@ public enum AlignmentHierarchyProtocol {
     }
 }
 
-/// What became of one planned run of a hierarchy figure.
-enum HierarchyRunOutcome {
-    /// The run finished (or was read from the cache).
-    case finished(RunRecord)
-    /// The run could not happen: one sentence saying why (the dataset is not on this
-    /// machine, naming the files and `--data-dir`).
-    case notRun(String)
-    /// `--cached-only` and the cache has no finished record: one sentence naming the run.
-    case notCached(String)
-
-    /// The record, when the run finished.
-    var record: RunRecord? {
-        if case let .finished(record) = self { return record }
-        return nil
-    }
-
-    /// Why it did not run, when it did not.
-    var missingReason: String? {
-        switch self {
-        case let .notRun(reason), let .notCached(reason): return reason
-        case .finished: return nil
-        }
-    }
-
-    /// Whether the run is only absent from the cache (`--cached-only`), not impossible.
-    var isNotCached: Bool {
-        if case .notCached = self { return true }
-        return false
-    }
-}
-
 /// Runs the trainings of a hierarchy figure, skipping those whose dataset is absent.
 enum HierarchyRuns {
-    /// Executes `specs` (cached, `context.jobs` at once) and returns one outcome
-    /// per spec, in order. A spec whose dataset ``DatasetLocator`` cannot find
-    /// is not started; a run that fails with a ``DatasetError`` reports the
-    /// dataset as missing.
+    /// Executes `specs` (see ``FigureContext/execute(stages:)``) and returns one outcome per
+    /// spec, in order, read the hierarchy figures' way: a run that fails with a ``DatasetError``,
+    /// or that is absent from the cache while its dataset is absent too, reports the dataset as missing.
     /// - Throws: any other error of a run (an interruption, a corrupt cache entry …).
-    static func execute(_ specs: [RunSpec], in context: FigureContext) throws -> [HierarchyRunOutcome] {
-        var outcomes = [HierarchyRunOutcome?](repeating: nil, count: specs.count)
-        var toRun: [(index: Int, spec: RunSpec)] = []
-        for (index, spec) in specs.enumerated() {
-            let availability = DatasetLocator.availability(of: spec.dataset, dataDirectory: context.dataDirectory)
-            // Under --cached-only a finished record is used even where the dataset is absent.
-            if availability.isPresent || context.cachedOnly {
-                toRun.append((index, spec))
-            } else {
-                outcomes[index] = .notRun("\(spec.dataset.displayName) is \(availability.description)")
-            }
-        }
-        // Identical specs (shared runs) are run once.
-        var unique: [RunSpec] = []
-        for entry in toRun where !unique.contains(entry.spec) { unique.append(entry.spec) }
-        let results = context.run(unique)
-        for entry in toRun {
-            guard let position = unique.firstIndex(of: entry.spec) else { continue }
-            switch results[position] {
-            case let .success(record):
-                outcomes[entry.index] = .finished(record)
-            case let .failure(error as DatasetError):
-                outcomes[entry.index] = .notRun("\(entry.spec.dataset.displayName) could not be read: \(error.description)")
-            case let .failure(error as RunSchedulerError):
-                let availability = DatasetLocator.availability(of: entry.spec.dataset, dataDirectory: context.dataDirectory)
-                outcomes[entry.index] = availability.isPresent
-                    ? .notCached(error.description)
-                    : .notRun("\(entry.spec.dataset.displayName) is \(availability.description)")
-            case let .failure(error):
+    static func execute(_ specs: [RunSpec], in context: FigureContext) throws -> [RunOutcome] {
+        let outcomes = context.execute(specs)
+        return try specs.map { spec in
+            switch outcomes[spec] {
+            case let .failed(error as DatasetError)?:
+                return .notRun("\(spec.dataset.displayName) could not be read: \(error.description)")
+            case .notInCache?:
+                let availability = DatasetLocator.availability(of: spec.dataset, dataDirectory: context.dataDirectory)
+                return availability.isPresent ? outcomes[spec]! : .notRun("\(spec.dataset.displayName) is \(availability.description)")
+            case let .failed(error)?:
                 throw error
+            case let outcome?:
+                return outcome
+            case nil:
+                return .notRun("the run was not executed")
             }
         }
-        return outcomes.map { $0 ?? .notRun("the run was not executed") }
     }
 }
 
@@ -278,7 +230,7 @@ enum HierarchyClaims {
     /// every run": the fraction of `runs` with 1 < argmax_l A_l < L (training
     /// probe), with each run's peak layer in the detail. Not run when no run
     /// has data; runs without data are named in the detail.
-    static func hierarchy(_ claimId: ClaimID, _ runs: [(label: String, outcome: HierarchyRunOutcome)]) -> ClaimMeasurement {
+    static func hierarchy(_ claimId: ClaimID, _ runs: [(label: String, outcome: RunOutcome)]) -> ClaimMeasurement {
         let finished = runs.compactMap { run in run.outcome.record.map { (run.label, $0) } }
         let missing = runs.compactMap { run in run.outcome.missingReason.map { (run.label, $0) } }
         guard !finished.isEmpty else {
@@ -314,7 +266,7 @@ enum HierarchyClaims {
     /// "Most of the increase of the peak layer's alignment happens in the first
     /// epochs": the fraction (A(2) − A(0)) / (A(end) − A(0)) of the peak layer
     /// (training probe), 0 when the alignment did not rise at all.
-    static func earlyRise(_ claimId: ClaimID, label: String, _ outcome: HierarchyRunOutcome) -> ClaimMeasurement {
+    static func earlyRise(_ claimId: ClaimID, label: String, _ outcome: RunOutcome) -> ClaimMeasurement {
         guard let record = outcome.record else {
             return ClaimMeasurement(claimId: claimId, notRunBecause: outcome.missingReason ?? "the run did not finish")
         }

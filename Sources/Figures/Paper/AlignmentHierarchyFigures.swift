@@ -247,11 +247,11 @@ enum HierarchyFigureText {
     }
 
     /// " (dataset not found)" or " (not in the cache)" for a panel whose run is absent, "" otherwise.
-    static func missingSuffix(_ outcome: HierarchyRunOutcome) -> String {
+    static func missingSuffix(_ outcome: RunOutcome) -> String {
         switch outcome {
         case .finished: return ""
-        case .notRun: return " (dataset not found)"
-        case .notCached: return " (not in the cache)"
+        case .notRun, .failed: return " (dataset not found)"
+        case .notInCache: return " (not in the cache)"
         }
     }
 
@@ -271,10 +271,10 @@ enum HierarchyFigureText {
     }
 
     /// One note per run: its outcome, test accuracy and final A_l, or why it did not run.
-    static func runNote(_ label: String, _ outcome: HierarchyRunOutcome) -> String {
+    static func runNote(_ label: String, _ outcome: RunOutcome) -> String {
         switch outcome {
-        case let .notRun(reason), let .notCached(reason):
-            return "\(label): not run — \(reason)"
+        case .notRun, .notInCache, .failed:
+            return "\(label): not run — \(outcome.missingReason ?? "")"
         case let .finished(record):
             let final = record.finalAlignment.map { AlignmentHierarchyAnalysis.describe($0.trainProbe) } ?? "no alignment"
             let numbers = String(format: "%.0f s; test accuracy %.2f%%, test loss %.3f",

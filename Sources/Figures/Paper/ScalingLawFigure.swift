@@ -69,7 +69,7 @@ public struct Fig3Figure: FigureSpec {
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
             // Under --cached-only finished records are drawn even where the dataset is absent.
             let cachedWithoutData: ScalingLawCurve? = availability.isPresent || !context.cachedOnly ? nil
-                : ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: protocolUsed.run(in: context))
+                : try ScalingLawCurve.measure(protocolUsed, in: context)
             guard availability.isPresent || !(cachedWithoutData?.depths.isEmpty ?? true) else {
                 let reason = "\(dataset.displayName) is not on this machine (\(availability)); pass --data-dir with its files to run this panel"
                 panels.append(Panel(title: "\(dataset.displayName) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")))
@@ -77,13 +77,11 @@ public struct Fig3Figure: FigureSpec {
                 notes.append(reason + ".")
                 continue
             }
-            context.log("fig3: \(dataset.displayName), protocol '\(protocolUsed.name)', \(protocolUsed.specs(baseSeed: context.seed).count) runs"
+            context.log("fig3: \(dataset.displayName), protocol '\(protocolUsed.name)', \(protocolUsed.depths.count * max(1, protocolUsed.seedsPerDepth)) runs"
                 + (context.cachedOnly ? " (--cached-only: finished records only)" : ""))
-            let curve = cachedWithoutData
-                ?? ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: protocolUsed.run(in: context))
+            let curve = try cachedWithoutData ?? ScalingLawCurve.measure(protocolUsed, in: context)  // an interruption is rethrown: the same command resumes
             hashes += curve.hashes
             if let error = curve.firstError {
-                if error is RunError { throw error }  // interrupted: the same command resumes
                 notes.append("\(dataset.displayName): some runs failed: \(error).")
             }
             if let partial = curve.completenessSentence {

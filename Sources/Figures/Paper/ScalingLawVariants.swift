@@ -48,11 +48,10 @@ public struct Fig8Figure: FigureSpec {
             // All three protocols' runs at once, so that --jobs is used even with one seed per depth.
             let specLists = protocols.map { $0.specs(baseSeed: context.seed) }
             context.log("fig8: \(specLists.reduce(0) { $0 + $1.count }) runs over protocols " + protocols.map { "'\($0.name)'" }.joined(separator: ", "))
-            var results = context.run(specLists.flatMap { $0 })[...]
-            for (protocolUsed, specs) in zip(protocols, specLists) {
-                let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: Array(results.prefix(specs.count)))
-                results = results.dropFirst(specs.count)
-                if let error = curve.firstError as? RunError { throw error }
+            let outcomes = context.execute(specLists.flatMap { $0 })
+            if let interruption = outcomes.interruption { throw interruption }
+            for protocolUsed in protocols {
+                let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, outcomes: outcomes)
                 curves.append(curve)
                 hashes += curve.hashes
             }
@@ -187,9 +186,7 @@ public struct DepthTableFigure: FigureSpec {
         var curve: ScalingLawCurve?
         var notes: [String] = []
         if availability.isPresent || context.cachedOnly {
-            let built = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed,
-                                        results: protocolUsed.run(in: context))
-            if let error = built.firstError as? RunError { throw error }
+            let built = try ScalingLawCurve.measure(protocolUsed, in: context)
             if let partial = built.completenessSentence { notes.append("\(dataset.displayName): \(partial).") }
             curve = built
         } else {
