@@ -63,14 +63,14 @@ struct RunCommand: ParsableCommand {
             profile: options.profile, seed: options.seed, outputDirectory: output,
             cacheDirectory: options.cacheDirectory, dataDirectory: options.dataDirectory,
             jobs: options.jobs, seedsPerDepth: options.seeds,
-            depths: options.depthList, calibrationCandidate: options.candidate, cachedOnly: options.cachedOnly, log: { printError($0) })
+            depths: options.depthList, calibrationCandidate: options.candidate, cachedOnly: options.cachedOnly,
+            protocolOptions: options.protocolOptionsText, log: { printError($0) })
         var produced: [FigureResult] = []
         for entry in entries {
             guard let spec = entry.spec else { continue }
             let started = Date()
             printError("[\(spec.id)] \(spec.title) (--\(options.profile.rawValue))")
-            var result = try spec.produce(in: context)
-            result.provenance.protocolOptions = options.protocolOptionsText
+            let result = try spec.produce(in: context)
             results.merge(result)
             try results.write(to: resultsURL)  // after each figure, so finished work is never lost
             produced.append(result)

@@ -31,8 +31,7 @@ public struct TrainingHierarchyFigure: FigureSpec {
         }
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let specs = specs(context)
         context.log("\(id): \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
         let outcomes = try HierarchyRuns.execute(specs, in: context)
@@ -51,9 +50,9 @@ public struct TrainingHierarchyFigure: FigureSpec {
             measurements.append(HierarchyClaims.earlyRise(row.earlyRise, label: name, outcome))
             notes.append(HierarchyFigureText.runNote(name, outcome))
         }
-        let images = try HierarchyFigureText.render(PlotFigure(panels: panels, columns: 3, panelSize: (300, 230)), id: id, in: context)
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        let plot = PlotFigure(panels: panels, columns: 3, panelSize: (300, 230))
+        return FigureContent(
+            figure: plot,
             caption: """
                 \(paperCaption) Reproduced here: one row per dataset. Left: mean train loss of each epoch and test loss after it, \
                 against SGD iterations. Middle: A_l (paper Eq. 7) of every layer l = 1…\(Self.depth) against SGD iterations + 1 \
@@ -61,14 +60,13 @@ public struct TrainingHierarchyFigure: FigureSpec {
                 of training (training and test probes) and at initialisation (dotted). \
                 Learning rate \(AlignmentHierarchyProtocol.figureLearningRate); \(HierarchyFigureText.profileText(context.profile)).
                 """,
-            images: images,
             protocolSettings: [.init("depth L", "\(Self.depth)"),
                                .init("learning rate", "\(AlignmentHierarchyProtocol.figureLearningRate)")]
                 + AlignmentHierarchyProtocol.settings(context.profile)
                 + [.init("seed", "\(context.seed)")],
             notes: HierarchyFigureText.commonNotes(context.profile) + notes,
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: outcomes.compactMap { $0.record?.configurationHash }, started: started))
+            configurationHashes: outcomes.compactMap { $0.record?.configurationHash })
     }
 }
 
@@ -104,8 +102,7 @@ public struct Fig1Figure: FigureSpec {
 
     public init() {}
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let specs = datasets.map {
             AlignmentHierarchyProtocol.spec(dataset: $0, depth: Self.depth, learningRate: Self.learningRate($0),
                                             profile: context.profile, seed: context.seed)
@@ -121,16 +118,15 @@ public struct Fig1Figure: FigureSpec {
                                                           [(dataset.displayName, outcome)]))
             notes.append(HierarchyFigureText.runNote(dataset.displayName, outcome))
         }
-        let images = try HierarchyFigureText.render(PlotFigure(panels: panels, columns: 2, panelSize: (330, 250)), id: id, in: context)
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        let plot = PlotFigure(panels: panels, columns: 2, panelSize: (330, 250))
+        return FigureContent(
+            figure: plot,
             caption: """
                 Paper Fig 1: example alignment hierarchies of 20-layer FFNNs trained on Fashion-MNIST (left) and CIFAR-10 (right). \
                 Reproduced here: A_l (paper Eq. 7) against the layer index l at the end of training on the training probe and the test probe, \
                 and at initialisation (dotted). Width \(AlignmentHierarchyProtocol.width), learning rate 0.004 (Fashion-MNIST) and 0.003 (CIFAR-10), \
                 the depth-20 rates of the paper's Tables 2 and 1; \(HierarchyFigureText.profileText(context.profile)).
                 """,
-            images: images,
             protocolSettings: [.init("depth L", "\(Self.depth)"),
                                .init("learning rate", "0.004 (Fashion-MNIST), 0.003 (CIFAR-10)")]
                 + AlignmentHierarchyProtocol.settings(context.profile)
@@ -139,7 +135,7 @@ public struct Fig1Figure: FigureSpec {
                 "The paper does not give Fig 1's width or learning rate; width 256 is that of Fig 2, and the learning rates are those of depth 20 in Tables 1–2 (chosen there for the best test accuracy).",
             ] + notes,
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: outcomes.compactMap { $0.record?.configurationHash }, started: started))
+            configurationHashes: outcomes.compactMap { $0.record?.configurationHash })
     }
 }
 
@@ -161,8 +157,7 @@ public struct LearningRateHierarchyFigure: FigureSpec {
 
     static let depth = 10
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let rates = AlignmentHierarchyProtocol.learningRateSweep
         let specs = rates.map {
             AlignmentHierarchyProtocol.spec(dataset: dataset, depth: Self.depth, learningRate: $0, profile: context.profile, seed: context.seed)
@@ -181,7 +176,7 @@ public struct LearningRateHierarchyFigure: FigureSpec {
         }
         panels.append(HierarchyPanels.finalProfiles(zip(rates, outcomes).map { ("lr \($0.0)", $0.1.record) },
                                                     title: "\(dataset.displayName): A_{l} at the end", depth: Self.depth))
-        let images = try HierarchyFigureText.render(PlotFigure(panels: panels, columns: 2, panelSize: (330, 240)), id: id, in: context)
+        let plot = PlotFigure(panels: panels, columns: 2, panelSize: (330, 240))
 
         var measurements = [HierarchyClaims.hierarchy(
             claims.hierarchy, zip(rates, outcomes).map { ("lr \($0.0)", $0.1) })]
@@ -200,15 +195,14 @@ public struct LearningRateHierarchyFigure: FigureSpec {
                 measurements.append(ClaimMeasurement(claimId: claims.testLoss, notRunBecause: reason))
             }
         }
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: plot,
             caption: """
                 \(paperCaption) Reproduced here: (a–c) A_l (paper Eq. 7) of every layer against SGD iterations + 1 (initialisation at 1), \
                 colour = layer index, solid = training probe, dashed = test probe, for learning rates \(rates.map { "\($0)" }.joined(separator: ", ")); \
                 each title gives the final test accuracy and loss. (d) A_l against l at the end of training (training probe) for the three rates. \
                 Depth \(Self.depth), width \(AlignmentHierarchyProtocol.width); \(HierarchyFigureText.profileText(context.profile)).
                 """,
-            images: images,
             protocolSettings: [.init("depth L", "\(Self.depth)"),
                                .init("learning rates", rates.map { "\($0)" }.joined(separator: ", "))]
                 + AlignmentHierarchyProtocol.settings(context.profile)
@@ -217,7 +211,7 @@ public struct LearningRateHierarchyFigure: FigureSpec {
                 "The paper's text keeps only panel (c), learning rate 0.05; the two smaller rates 0.001 and 0.003 are chosen from the range of its Tables 1–2 (0.003 is the rate of Figs 2 and 7, whose run is shared through the cache).",
             ] + notes,
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: outcomes.compactMap { $0.record?.configurationHash }, started: started))
+            configurationHashes: outcomes.compactMap { $0.record?.configurationHash })
     }
 }
 
@@ -281,13 +275,5 @@ enum HierarchyFigureText {
                                  record.wallSeconds, record.finalTest.accuracy * 100, record.finalTest.loss)
             return "\(label): \(record.epochCount) epochs, \(record.totalSteps) steps (\(record.stopReason.rawValue)), \(numbers); final A_l (train probe): \(final)"
         }
-    }
-
-    /// Renders `figure` to `<id>.png` and `<id>.pdf` in the output directory; returns the file names.
-    static func render(_ figure: PlotFigure, id: String, in context: FigureContext) throws -> [String] {
-        let png = context.outputDirectory.appendingPathComponent("\(id).png")
-        let pdf = context.outputDirectory.appendingPathComponent("\(id).pdf")
-        try figure.render(png: png, pdf: pdf)
-        return ["\(id).png", "\(id).pdf"]
     }
 }

@@ -54,8 +54,7 @@ public struct Fig3Figure: FigureSpec {
                         candidate: context.calibrationCandidate)
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         var measurements: [ClaimMeasurement] = []
         var panels: [Panel] = []
         var notes: [String] = []
@@ -106,11 +105,9 @@ public struct Fig3Figure: FigureSpec {
             }
         }
         let figure = PlotFigure(panels: panels, columns: min(3, max(1, panels.count)), panelSize: (width: 330, height: 280))
-        try figure.render(png: context.outputDirectory.appendingPathComponent("fig3.png"),
-                          pdf: context.outputDirectory.appendingPathComponent("fig3.pdf"))
         notes += ScalingLawClaims.commonNotes(profile: context.profile, centring: centringUsed)
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: """
                 Layer alignment after training for FFNNs of depth L = 10, 20, …, 100 (x, log scale) at every layer l (y, log scale). \
                 Each column shows A_l / max_l A_l (mean over seeds; brighter = closer to the maximum), crosses mark l* = argmax_l A_l for each seed, \
@@ -120,11 +117,10 @@ public struct Fig3Figure: FigureSpec {
                 The paper's slope is 3/5 = 0.6; the infinite-width theory's own slope over L ∈ [10, 100] is 0.81 (figure 'theory', claim theory.equilibrium.slope.depths10to100). \
                 Whether the slope reproduces 3/5 is the verdict of the fig3 claims below; docs/calibration.md compares the quick protocol with the paper's and measures the quick slope's seed spread.
                 """,
-            images: ["fig3.png", "fig3.pdf"],
             protocolSettings: settings,
             notes: notes,
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
+            configurationHashes: hashes)
     }
 }
 

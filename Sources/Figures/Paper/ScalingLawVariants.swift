@@ -33,8 +33,7 @@ public struct Fig8Figure: FigureSpec {
             : (.fig8InterceptLowerLearningRate, .fig8InterceptLargerBatch)
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let protocols = try Self.protocols(profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
                                            candidate: context.calibrationCandidate)
         let ids = Self.claimIds(profile: context.profile)
@@ -96,24 +95,21 @@ public struct Fig8Figure: FigureSpec {
             : zip(curves, letters).map { $0.0.panel(title: $0.1) }
         // One legend (on the last panel) is enough: the three panels draw the same series.
         for index in panels.indices.dropLast() { panels[index].legend = .none }
-        try PlotFigure(panels: panels, columns: 3, panelSize: (width: 330, height: 280)).render(
-            png: context.outputDirectory.appendingPathComponent("fig8.png"),
-            pdf: context.outputDirectory.appendingPathComponent("fig8.pdf"))
+        let plot = PlotFigure(panels: panels, columns: 3, panelSize: (width: 330, height: 280))
         var settings = protocols[0].settingRows
         settings.append(.init("(b)", "every learning rate × 0.25, epoch cap × 4"))
         settings.append(.init("(c)", "batch size 512, epoch cap × 4"))
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: plot,
             caption: """
                 Fashion-MNIST FFNNs of depth 10–100, as Fig 3: (a) the paper's tuned per-depth learning rates, batch 128 (the runs of Fig 3); \
                 (b) learning rates 4× smaller; (c) batch 512. Columns: A_l / max_l A_l after training; crosses: l* per seed; \
                 solid: free fit; dashed: slope 3/5 with its intercept C. The paper reports C rising in (b) and (c) relative to (a).
                 """,
-            images: ["fig8.png", "fig8.pdf"],
             protocolSettings: settings,
             notes: notes + ScalingLawClaims.commonNotes(profile: context.profile),
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
+            configurationHashes: hashes)
     }
 }
 
@@ -179,8 +175,7 @@ public struct DepthTableFigure: FigureSpec {
         self.dataset = dataset
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let protocolUsed = try Fig3Figure.protocolFor(dataset, in: context)
         let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
         var curve: ScalingLawCurve?
@@ -214,17 +209,14 @@ public struct DepthTableFigure: FigureSpec {
             Panel(title: "Final test accuracy", xAxis: .linear("depth L"), yAxis: .linear("test accuracy (%)"), series: accuracySeries, legend: .auto),
             Panel(title: "Epochs trained", xAxis: .linear("depth L"), yAxis: .log10("epochs"), series: epochSeries, legend: .auto),
         ], columns: 2)
-        try figure.render(png: context.outputDirectory.appendingPathComponent("\(id).png"),
-                          pdf: context.outputDirectory.appendingPathComponent("\(id).pdf"))
         var settings = protocolUsed.settingRows
         if let curve { settings += DepthTableRows.rows(curve) }
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: "Per depth: width, learning rate, epochs actually run and final test accuracy of the Fig 3 runs on \(dataset.displayName), against Table \(PaperDepthTables.tableNumber(for: dataset) ?? 0) of the paper (rows under Protocol).",
-            images: ["\(id).png", "\(id).pdf"],
             protocolSettings: settings,
             notes: notes + ScalingLawClaims.commonNotes(profile: context.profile),
             measurements: [],
-            provenance: Provenance.current(seed: context.seed, hashes: curve?.hashes ?? [], started: started))
+            configurationHashes: curve?.hashes ?? [])
     }
 }

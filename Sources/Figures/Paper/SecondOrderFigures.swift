@@ -81,8 +81,7 @@ public struct TheoremAFigure: FigureSpec {
         }
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let s = settings(context.profile)
         let availability = DatasetLoader.availability(of: .fashionMNIST, dataDirectory: context.dataDirectory)
         let claimIds: [ClaimID] = [.thmAFeatureIdentityMaxRelativeError, .thmAGradientStepMaxRelativeError,
@@ -191,16 +190,13 @@ public struct TheoremAFigure: FigureSpec {
                       Panel(title: "First order in η", xAxis: .log10("η"), yAxis: .log10("error"))]
         }
         let figure = PlotFigure(panels: panels, columns: 3)
-        try figure.render(png: context.outputDirectory.appendingPathComponent("thmA.png"),
-                          pdf: context.outputDirectory.appendingPathComponent("thmA.pdf"))
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: """
                 (a) Largest relative error of Theorem A's identity Ψ^i(x) = H^i(x)θ/(L−1) over inputs x and outputs i, for bias-free He-initialised ReLU networks (solid) and the same networks with random biases (dashed), against depth. \
                 (b) Relative error of the gradient-step form θ(t+1) = (I − η/(L−1)H_w)θ(t) of one full-batch step of the mean cross-entropy. Errors that are exactly zero in float64 are drawn at 10^{-17}. \
                 (c) Over one full-batch step of size η: relative error of H_ỸΔθ as the change of ΨỸ (Eq. 9, Approximation 2; ∝ η, so first order is exact) and 1 − corr(ΔΨỸ, −ηH_wΨỸ) (Eq. 10/23, which also uses Approximation 1).
                 """,
-            images: ["thmA.png", "thmA.pdf"],
             protocolSettings: [
                 .init("dataset", "Fashion-MNIST training images (standardised), class-balanced"),
                 .init("depths × widths", "\(s.depths.map(String.init).joined(separator: ", ")) × \(s.widths.map(String.init).joined(separator: ", "))"),
@@ -210,7 +206,7 @@ public struct TheoremAFigure: FigureSpec {
                 .init("precision", "float64 throughout"),
             ],
             notes: notes, measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: [], started: started))
+            configurationHashes: [])
     }
 }
 
@@ -237,8 +233,7 @@ public struct Fig6Figure: FigureSpec {
         }
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         var measurements: [ClaimMeasurement] = []
         var panels: [Panel] = []
         var hashes: [String] = []
@@ -284,16 +279,13 @@ public struct Fig6Figure: FigureSpec {
                                 yAxis: .linear("−corr(Ỹ, w_{t})"), series: series, legend: .bottomLeft))
         }
         let figure = PlotFigure(panels: panels, columns: 2)
-        try figure.render(png: context.outputDirectory.appendingPathComponent("fig6.png"),
-                          pdf: context.outputDirectory.appendingPathComponent("fig6.pdf"))
         let sample = configurations(context.profile, dataset: .fashionMNIST, seed: context.seed)[0]
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: """
                 −corr(Ỹ, w_t) between the centred one-hot targets Ỹ = CY and the loss gradient w_t = ∇_F ℒ on a fixed class-balanced training probe, over the first epoch of SGD training of width-256 ReLU FFNNs of depth 5, 10 and 20 (x: fraction of the epoch; measured at step 0 and about 8 log-spaced steps per decade). \
                 Datasets: \(usedDatasets.isEmpty ? "none present" : usedDatasets.joined(separator: ", ")).
                 """,
-            images: ["fig6.png", "fig6.pdf"],
             protocolSettings: [
                 .init("architecture", "ReLU FFNN with biases, width 256, depths 5, 10, 20, He initialisation"),
                 .init("optimiser", "SGD, lr 0.003, momentum 0.9, weight decay 5·10^-4, batch 128"),
@@ -308,7 +300,7 @@ public struct Fig6Figure: FigureSpec {
                 "The paper does not state weight decay or momentum for Fig. 6; the Fig. 2/7 protocol (SGD with momentum and weight decay, lr 0.003) is used with momentum 0.9 and weight decay 5·10^-4.",
             ],
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
+            configurationHashes: hashes)
     }
 }
 
@@ -343,8 +335,7 @@ public struct Fig5Figure: FigureSpec {
         }
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         var measurements: [ClaimMeasurement] = []
         var panels: [Panel] = []
         var hashes: [String] = []
@@ -410,18 +401,15 @@ public struct Fig5Figure: FigureSpec {
             panels += Self.panels(study: study, dataset: dataset)
         }
         let figure = PlotFigure(panels: panels, columns: 3)
-        try figure.render(png: context.outputDirectory.appendingPathComponent("fig5.png"),
-                          pdf: context.outputDirectory.appendingPathComponent("fig5.pdf"))
         let c = configuration(context.profile, dataset: .fashionMNIST, seed: context.seed)
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: """
                 (a) corr(Ψ(t+1)Ỹ − Ψ(t)Ỹ, −H_w(t)Ψ(t)Ỹ) over full-batch gradient steps of a bias-free depth-10 FFNN (Eq. 10, which needs Approximation 1), the same change against its exact first-order prediction H_Ỹ(t)Δθ (Eq. 9), and the two predictions against each other (the η → 0 limit of the first curve, where only Approximation 1 separates them). \
                 (b) Layer alignments A_1, A_7, A_10 (Eq. 7) on a class-balanced probe from the training set; vertical markers: the three moments. \
                 (c–e) Energy ‖v_i|_l‖² of the top-\(c.eigenpairs) eigenvectors of H_w (ranked by |λ|) in layers 1, 7 and 10 at initialisation, at the middle of the rise of the mean alignment, and at the end. \
                 (f) Mean energy per layer of those eigenvectors at the three moments. Datasets: \(usedDatasets.isEmpty ? "none present" : usedDatasets.joined(separator: ", ")).
                 """,
-            images: ["fig5.png", "fig5.pdf"],
             protocolSettings: [
                 .init("architecture", "bias-free ReLU FFNN, depth \(c.depth), width \(c.width), He initialisation"),
                 .init("training", "full-batch gradient descent, η = \(c.learningRate), \(c.steps) steps, mean cross-entropy"),
@@ -432,7 +420,7 @@ public struct Fig5Figure: FigureSpec {
                 .init("Fig 5a claim window", "steps 0–\(Self.earlySteps - 1)"),
             ],
             notes: notes, measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
+            configurationHashes: hashes)
     }
 
     static func panels(study: HessianStudyResult, dataset: DatasetName) -> [Panel] {

@@ -43,8 +43,7 @@ public struct TheoryFigure: FigureSpec {
         }
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let sequences = initialCorrelations.map { CorrelationSequence(initialCorrelation: $0, count: maximumDepth) }
         let primary = sequences[initialCorrelations.firstIndex(of: primaryCorrelation)!]
         var measurements: [ClaimMeasurement] = []
@@ -141,14 +140,11 @@ public struct TheoryFigure: FigureSpec {
                 errorPanel(monteCarloResults),
             ],
             columns: 3)
-        let png = context.outputDirectory.appendingPathComponent("theory.png")
-        let pdf = context.outputDirectory.appendingPathComponent("theory.pdf")
-        try figure.render(png: png, pdf: pdf)
 
         let mc = monteCarloResults[0].configuration
         let slopeText = slopeTable.map { row in "\(row[0]): " + zip(Self.slopeRanges, row.dropFirst()).map { "\($0.0.label.replacingOccurrences(of: "^{3}", with: "³").replacingOccurrences(of: "^{5}", with: "⁵")) → \($0.1)" }.joined(separator: ", ") }
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: """
                 (a) Forward information loss 1 − c_l of the recursion c_{l+1} = g(c_l), dashed: the Theorem 1 asymptote 9π²/(2l²). \
                 (b) Backward information ζ_L/ζ_l = ∏_{k=l}^{L−1} g'(c_k) for c_1 = 0.5, dashed: (l/L)³ (Theorem 2). \
@@ -157,7 +153,6 @@ public struct TheoryFigure: FigureSpec {
                 (d, e) Random He-initialised ReLU networks without bias (d = \(mc.inputDimension), depth \(mc.depth), one output, inputs on the sphere of radius √d with correlation 0.5): measured forward correlation ĉ_l and backward gradient correlation ρ̂_l (markers, mean of \(mc.networks) networks) against the recursion (line). \
                 (f) Root-mean-square error of one network against the recursion, against width; dashed: N^{−1/2}.
                 """,
-            images: ["theory.png", "theory.pdf"],
             protocolSettings: [
                 .init("initial correlations c_1", initialCorrelations.map { "\($0)" }.joined(separator: ", ")),
                 .init("longest depth", "10^5 layers"),
@@ -173,7 +168,7 @@ public struct TheoryFigure: FigureSpec {
                 "The finite-width check uses the true network weights in the backward pass (no gradient-independence assumption).",
             ],
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: [], started: started))
+            configurationHashes: [])
     }
 
     // MARK: - Panels
