@@ -47,7 +47,7 @@ final class FigurePathTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         XCTAssertThrowsError(try Toy(claim: .fig5FashionMNISTEigenvaluePeakAtRise).produce(in: context(directory))) { error in
-            XCTAssertEqual(error as? FigureError, .foreignClaim(figure: "fig6", claim: "fig5.fashionMNIST.eigenvalue.peakAtRise"))
+            XCTAssertEqual(error as? ForeignClaimError, ForeignClaimError(figure: "fig6", claim: "fig5.fashionMNIST.eigenvalue.peakAtRise"))
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("fig6.png").path), "nothing is drawn")
     }

@@ -91,28 +91,18 @@ public struct FigureContent {
     public var measurements: [ClaimMeasurement]
     /// Configuration hashes of the runs it used, for provenance.
     public var configurationHashes: [String]
-
-    public init(figure: PlotFigure, caption: String, protocolSettings: [FigureResult.Setting], notes: [String],
-                measurements: [ClaimMeasurement], configurationHashes: [String]) {
-        self.figure = figure
-        self.caption = caption
-        self.protocolSettings = protocolSettings
-        self.notes = notes
-        self.measurements = measurements
-        self.configurationHashes = configurationHashes
-    }
 }
 
-/// Why the shared figure path refused a figure's content.
-public enum FigureError: Error, CustomStringConvertible, Equatable {
-    /// The figure emitted a claim that belongs to another figure (an internal error).
-    case foreignClaim(figure: String, claim: String)
+/// The shared figure path refused a figure's content: it emitted a claim id of another figure
+/// (an internal error).
+public struct ForeignClaimError: Error, CustomStringConvertible, Equatable {
+    /// The figure that emitted it.
+    public let figure: String
+    /// The claim id.
+    public let claim: String
 
     public var description: String {
-        switch self {
-        case let .foreignClaim(figure, claim):
-            return "figure '\(figure)' emitted claim '\(claim)', which belongs to another figure (an internal error; please report it)"
-        }
+        "figure '\(figure)' emitted claim '\(claim)', which belongs to another figure (an internal error; please report it)"
     }
 }
 
@@ -123,12 +113,12 @@ extension FigureSpec {
     /// The one path every figure takes: its content, rendered to ``imageFiles`` in the output
     /// directory, with the result and its provenance (including the protocol options of the
     /// invocation, ``FigureContext/protocolOptions``).
-    /// - Throws: the figure's own errors, a rendering error, or ``FigureError`` for an id that is not its own.
+    /// - Throws: the figure's own errors, a rendering error, or ``ForeignClaimError`` for an id that is not its own.
     public func produce(in context: FigureContext) throws -> FigureResult {
         let started = Date()
         let content = try content(in: context)
         if let foreign = content.measurements.first(where: { $0.claimId.figure != id }) {
-            throw FigureError.foreignClaim(figure: id, claim: foreign.claimId.rawValue)
+            throw ForeignClaimError(figure: id, claim: foreign.claimId.rawValue)
         }
         try content.figure.render(png: context.outputDirectory.appendingPathComponent(imageFiles[0]),
                                   pdf: context.outputDirectory.appendingPathComponent(imageFiles[1]))

@@ -105,11 +105,12 @@ public enum AlignmentHierarchyProtocol {
 
 /// Runs the trainings of a hierarchy figure, skipping those whose dataset is absent.
 enum HierarchyRuns {
-    /// Executes `specs` (see ``FigureContext/execute(stages:)``) and returns one outcome per
+    /// Logs and executes `specs` (see ``FigureContext/execute(stages:)``) and returns one outcome per
     /// spec, in order, read the hierarchy figures' way: a run that fails with a ``DatasetError``,
     /// or that is absent from the cache while its dataset is absent too, reports the dataset as missing.
     /// - Throws: any other error of a run (an interruption, a corrupt cache entry …).
-    static func execute(_ specs: [RunSpec], in context: FigureContext) throws -> [RunOutcome] {
+    static func execute(_ specs: [RunSpec], figure: String, in context: FigureContext) throws -> [RunOutcome] {
+        context.log("\(figure): \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
         let outcomes = context.execute(specs)
         return try specs.map { spec in
             switch outcomes[spec] {

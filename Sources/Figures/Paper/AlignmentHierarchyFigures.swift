@@ -33,8 +33,7 @@ public struct TrainingHierarchyFigure: FigureSpec {
 
     public func content(in context: FigureContext) throws -> FigureContent {
         let specs = specs(context)
-        context.log("\(id): \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
-        let outcomes = try HierarchyRuns.execute(specs, in: context)
+        let outcomes = try HierarchyRuns.execute(specs, figure: id, in: context)
 
         var panels: [Panel] = []
         var measurements: [ClaimMeasurement] = []
@@ -60,10 +59,7 @@ public struct TrainingHierarchyFigure: FigureSpec {
                 of training (training and test probes) and at initialisation (dotted). \
                 Learning rate \(AlignmentHierarchyProtocol.figureLearningRate); \(HierarchyFigureText.profileText(context.profile)).
                 """,
-            protocolSettings: [.init("depth L", "\(Self.depth)"),
-                               .init("learning rate", "\(AlignmentHierarchyProtocol.figureLearningRate)")]
-                + AlignmentHierarchyProtocol.settings(context.profile)
-                + [.init("seed", "\(context.seed)")],
+            protocolSettings: HierarchyFigureText.settings(depth: Self.depth, .init("learning rate", "\(AlignmentHierarchyProtocol.figureLearningRate)"), in: context),
             notes: HierarchyFigureText.commonNotes(context.profile) + notes,
             measurements: measurements,
             configurationHashes: outcomes.compactMap { $0.record?.configurationHash })
@@ -107,8 +103,7 @@ public struct Fig1Figure: FigureSpec {
             AlignmentHierarchyProtocol.spec(dataset: $0, depth: Self.depth, learningRate: Self.learningRate($0),
                                             profile: context.profile, seed: context.seed)
         }
-        context.log("fig1: \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
-        let outcomes = try HierarchyRuns.execute(specs, in: context)
+        let outcomes = try HierarchyRuns.execute(specs, figure: id, in: context)
         var panels: [Panel] = []
         var measurements: [ClaimMeasurement] = []
         var notes: [String] = []
@@ -127,10 +122,7 @@ public struct Fig1Figure: FigureSpec {
                 and at initialisation (dotted). Width \(AlignmentHierarchyProtocol.width), learning rate 0.004 (Fashion-MNIST) and 0.003 (CIFAR-10), \
                 the depth-20 rates of the paper's Tables 2 and 1; \(HierarchyFigureText.profileText(context.profile)).
                 """,
-            protocolSettings: [.init("depth L", "\(Self.depth)"),
-                               .init("learning rate", "0.004 (Fashion-MNIST), 0.003 (CIFAR-10)")]
-                + AlignmentHierarchyProtocol.settings(context.profile)
-                + [.init("seed", "\(context.seed)")],
+            protocolSettings: HierarchyFigureText.settings(depth: Self.depth, .init("learning rate", "0.004 (Fashion-MNIST), 0.003 (CIFAR-10)"), in: context),
             notes: HierarchyFigureText.commonNotes(context.profile) + [
                 "The paper does not give Fig 1's width or learning rate; width 256 is that of Fig 2, and the learning rates are those of depth 20 in Tables 1–2 (chosen there for the best test accuracy).",
             ] + notes,
@@ -162,8 +154,7 @@ public struct LearningRateHierarchyFigure: FigureSpec {
         let specs = rates.map {
             AlignmentHierarchyProtocol.spec(dataset: dataset, depth: Self.depth, learningRate: $0, profile: context.profile, seed: context.seed)
         }
-        context.log("\(id): \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
-        let outcomes = try HierarchyRuns.execute(specs, in: context)
+        let outcomes = try HierarchyRuns.execute(specs, figure: id, in: context)
         var panels: [Panel] = []
         var notes: [String] = []
         for (rate, outcome) in zip(rates, outcomes) {
@@ -203,10 +194,7 @@ public struct LearningRateHierarchyFigure: FigureSpec {
                 each title gives the final test accuracy and loss. (d) A_l against l at the end of training (training probe) for the three rates. \
                 Depth \(Self.depth), width \(AlignmentHierarchyProtocol.width); \(HierarchyFigureText.profileText(context.profile)).
                 """,
-            protocolSettings: [.init("depth L", "\(Self.depth)"),
-                               .init("learning rates", rates.map { "\($0)" }.joined(separator: ", "))]
-                + AlignmentHierarchyProtocol.settings(context.profile)
-                + [.init("seed", "\(context.seed)")],
+            protocolSettings: HierarchyFigureText.settings(depth: Self.depth, .init("learning rates", rates.map { "\($0)" }.joined(separator: ", ")), in: context),
             notes: HierarchyFigureText.commonNotes(context.profile) + [
                 "The paper's text keeps only panel (c), learning rate 0.05; the two smaller rates 0.001 and 0.003 are chosen from the range of its Tables 1–2 (0.003 is the rate of Figs 2 and 7, whose run is shared through the cache).",
             ] + notes,
@@ -247,6 +235,11 @@ enum HierarchyFigureText {
         case .notRun, .failed: return " (dataset not found)"
         case .notInCache: return " (not in the cache)"
         }
+    }
+
+    /// The protocol rows of a hierarchy figure: its depth, its learning-rate row, the shared protocol and the seed.
+    static func settings(depth: Int, _ learningRate: FigureResult.Setting, in context: FigureContext) -> [FigureResult.Setting] {
+        [.init("depth L", "\(depth)"), learningRate] + AlignmentHierarchyProtocol.settings(context.profile) + [.init("seed", "\(context.seed)")]
     }
 
     /// Notes every hierarchy figure carries.

@@ -57,6 +57,14 @@ public struct TheoremAFigure: FigureSpec {
 
     public init() {}
 
+    /// How every quantity of the figure is computed.
+    static let methodNotes = [
+        "All second-order quantities are exact float64 computations: H_w v by Pearlmutter's R-operator through the network (tested against central differences of gradients and the dense Hessian), Ψv by back-propagation of v.",
+        "Ψ^i(x) = ∇_θ f_i(x), H^i(x) = ∇²_θ f_i(x); w = ∇_F ℒ for the mean cross-entropy over the samples; Ỹ = C Y with the full centring of Eq. 6.",
+        "Relative errors: ‖H^i(x)θ/(L−1) − Ψ^i(x)‖/‖Ψ^i(x)‖ maximised over samples and outputs; for the step, ‖(η/(L−1))H_wθ − η∇ℒ‖/‖η∇ℒ‖.",
+        "With biases the bias entries b_l enter f with homogeneity degree L − l instead of the L − l + 1 of W_l, so the identity breaks; the with-bias networks draw biases ~ N(0, 0.1²).",
+    ]
+
     struct Settings {
         var depths: [Int]
         var widths: [Int]
@@ -88,12 +96,7 @@ public struct TheoremAFigure: FigureSpec {
                                    .thmAFirstOrderErrorExponent, .thmAWithBiasesFeatureIdentityError]
         var measurements: [ClaimMeasurement] = []
         var panels: [Panel] = []
-        var notes = [
-            "All second-order quantities are exact float64 computations: H_w v by Pearlmutter's R-operator through the network (tested against central differences of gradients and the dense Hessian), Ψv by back-propagation of v.",
-            "Ψ^i(x) = ∇_θ f_i(x), H^i(x) = ∇²_θ f_i(x); w = ∇_F ℒ for the mean cross-entropy over the samples; Ỹ = C Y with the full centring of Eq. 6.",
-            "Relative errors: ‖H^i(x)θ/(L−1) − Ψ^i(x)‖/‖Ψ^i(x)‖ maximised over samples and outputs; for the step, ‖(η/(L−1))H_wθ − η∇ℒ‖/‖η∇ℒ‖.",
-            "With biases the bias entries b_l enter f with homogeneity degree L − l instead of the L − l + 1 of W_l, so the identity breaks; the with-bias networks draw biases ~ N(0, 0.1²).",
-        ]
+        var notes = Self.methodNotes
         if availability.isPresent {
             let split = try DatasetLoader.load(.fashionMNIST, dataDirectory: context.dataDirectory)
             var generator = SeededGenerator(seed: context.seed).derived("thmA").derived("samples")

@@ -10,12 +10,6 @@ public struct ConfidenceInterval: Codable, Equatable, Sendable {
     /// Nominal coverage, e.g. 0.95.
     public var level: Double
 
-    public init(lower: Double, upper: Double, level: Double) {
-        self.lower = lower
-        self.upper = upper
-        self.level = level
-    }
-
     /// "[0.6677, 2.191]".
     public var rangeText: String { "[\(NumberText.format(lower)), \(NumberText.format(upper))]" }
 }
@@ -56,12 +50,6 @@ public struct Uncertainty: Equatable, Sendable {
     public var interval: ConfidenceInterval?
     /// Independent units behind the value (runs, or (depth, seed) pairs); nil when not meaningful.
     public var sampleSize: Int?
-
-    public init(method: UncertaintyMethod, interval: ConfidenceInterval?, sampleSize: Int?) {
-        self.method = method
-        self.interval = interval
-        self.sampleSize = sampleSize
-    }
 
     /// An exact quantity: the interval is [value, value].
     public static func deterministic(_ value: Double) -> Uncertainty {
