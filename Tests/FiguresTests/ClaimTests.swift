@@ -83,7 +83,8 @@ final class ClaimTests: XCTestCase {
             ClaimTarget(id: id, figure: figure, kind: kind, measures: "m", paperStatement: nil, paperValue: 0.6, target: 0.6,
                         tolerance: 0.15, comparison: nil, profiles: nil, source: "s", justification: "j", knownDeviation: nil)
         }
-        let detail = "OLS of log l* on log L: 1.3 (95% CI: bootstrap [0.93, 1.61], OLS [1.07, 1.52]); intercept -2.5"
+        // The detail is prose for the reader; the interval must come from the numbers, whatever the wording.
+        let detail = "a reworded summary without any interval in it"
         var full = ClaimResult(claim: slopeClaim(ScalingLawStory.fullSlopeId.rawValue), profile: .full, measured: 1.3, detail: detail, verdict: .notReproduced)
         full.partialBecause = "partial result from 35 of 50 planned runs"
         full.interval = ConfidenceInterval(lower: 0.93, upper: 1.61, level: 0.95)
