@@ -30,6 +30,9 @@ public struct FigureContext: Sendable {
     /// When true nothing is trained: figures use the finished records already in the cache,
     /// and every other run fails with ``RunSchedulerError/notInCache(_:)``.
     public var cachedOnly: Bool
+    /// Whose protocol the scaling-law figures follow (`--protocol`): the paper's text and tables,
+    /// or the authors' public code. Other figures ignore it.
+    public var protocolFamily: ScalingLawProtocol.Family = .paper
     /// Writes a line of progress for the user (stderr).
     public var log: @Sendable (String) -> Void
 
@@ -91,6 +94,9 @@ public struct FigureContent {
     public var measurements: [ClaimMeasurement]
     /// Configuration hashes of the runs it used, for provenance.
     public var configurationHashes: [String]
+    /// The protocol family (`--protocol`) when it is not the paper's: its result is kept beside the
+    /// paper protocol's, and its images are `<id>-<family>.png/.pdf`.
+    public var protocolFamily: String? = nil
 }
 
 /// The shared figure path refused a figure's content: it emitted a claim id of another figure
@@ -107,12 +113,16 @@ public struct ForeignClaimError: Error, CustomStringConvertible, Equatable {
 }
 
 extension FigureSpec {
-    /// The image files of the figure, relative to the output directory: `<id>.png`, `<id>.pdf`.
-    public var imageFiles: [String] { ["\(id).png", "\(id).pdf"] }
+    /// The image files of the figure, relative to the output directory: `<id>.png`, `<id>.pdf`, or
+    /// `<id>-<family>.png/.pdf` under another protocol family than the paper's.
+    public func imageFiles(protocolFamily: String? = nil) -> [String] {
+        let stem = protocolFamily.map { "\(id)-\($0)" } ?? id
+        return [stem + ".png", stem + ".pdf"]
+    }
 
-    /// The one path every figure takes: its content, rendered to ``imageFiles`` in the output
-    /// directory, with the result and its provenance (including the protocol options of the
-    /// invocation, ``FigureContext/protocolOptions``).
+    /// The one path every figure takes: its content, rendered to ``imageFiles(protocolFamily:)`` in
+    /// the output directory, with the result and its provenance (including the protocol options of
+    /// the invocation, ``FigureContext/protocolOptions``).
     /// - Throws: the figure's own errors, a rendering error, or ``ForeignClaimError`` for an id that is not its own.
     public func produce(in context: FigureContext) throws -> FigureResult {
         let started = Date()
@@ -120,13 +130,16 @@ extension FigureSpec {
         if let foreign = content.measurements.first(where: { $0.claimId.figure != id }) {
             throw ForeignClaimError(figure: id, claim: foreign.claimId.rawValue)
         }
-        try content.figure.render(png: context.outputDirectory.appendingPathComponent(imageFiles[0]),
-                                  pdf: context.outputDirectory.appendingPathComponent(imageFiles[1]))
+        let images = imageFiles(protocolFamily: content.protocolFamily)
+        try content.figure.render(png: context.outputDirectory.appendingPathComponent(images[0]),
+                                  pdf: context.outputDirectory.appendingPathComponent(images[1]))
         var provenance = Provenance.current(seed: context.seed, hashes: content.configurationHashes, started: started)
         provenance.protocolOptions = context.protocolOptions
-        return FigureResult(
+        var result = FigureResult(
             id: id, title: title, paperReference: paperReference, profile: context.profile, caption: content.caption,
-            images: imageFiles, protocolSettings: content.protocolSettings, notes: content.notes,
+            images: images, protocolSettings: content.protocolSettings, notes: content.notes,
             measurements: content.measurements, provenance: provenance)
+        result.protocolFamily = content.protocolFamily
+        return result
     }
 }

@@ -3,23 +3,36 @@ import Foundation
 
 /// Claim ids and measurements of Fig 3 (see paper-targets.json). Paper claims are split by
 /// profile (suffix ".quick" under --quick) so that the quick protocol's verdict, which the
-/// calibration study (docs/calibration.md) explains, never stands in for the paper protocol's.
+/// calibration study (docs/calibration.md) explains, never stands in for the paper protocol's,
+/// and by protocol family (".authors", ".authors-generic") so that each family has its own verdicts.
 enum ScalingLawClaims {
-    /// Paper claim: free slope of log l* on log L is 3/5 (nil for a dataset Fig 3 does not claim under `profile`).
-    static func slope(_ dataset: DatasetName, profile: Profile) -> ClaimID? {
-        switch (dataset, profile) {
-        case (.fashionMNIST, .quick): return .fig3FashionMNISTSlopeQuick
-        case (.fashionMNIST, .full): return .fig3FashionMNISTSlope
-        case (.mnist, .full): return .fig3MNISTSlope
-        case (.cifar10, .full): return .fig3CIFAR10Slope
+    /// Paper claim: free slope of log l* on log L is 3/5 (nil for a dataset Fig 3 does not claim
+    /// under `profile` and `family`).
+    static func slope(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> ClaimID? {
+        switch (dataset, profile, family) {
+        case (.fashionMNIST, .quick, .paper): return .fig3FashionMNISTSlopeQuick
+        case (.fashionMNIST, .full, .paper): return .fig3FashionMNISTSlope
+        case (.mnist, .full, .paper): return .fig3MNISTSlope
+        case (.cifar10, .full, .paper): return .fig3CIFAR10Slope
+        case (.fashionMNIST, .quick, .authors): return .fig3FashionMNISTSlopeAuthorsQuick
+        case (.fashionMNIST, .full, .authors): return .fig3FashionMNISTSlopeAuthors
+        case (.fashionMNIST, .quick, .authorsGeneric): return .fig3FashionMNISTSlopeAuthorsGenericQuick
+        case (.fashionMNIST, .full, .authorsGeneric): return .fig3FashionMNISTSlopeAuthorsGeneric
         default: return nil
         }
     }
 
     /// Paper claim: the RMS residual of the slope-3/5 fit (Fashion-MNIST, the dataset of Fig 3b and of the study).
-    static func fixedSlopeResidual(_ dataset: DatasetName, profile: Profile) -> ClaimID? {
+    static func fixedSlopeResidual(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> ClaimID? {
         guard dataset == .fashionMNIST else { return nil }
-        return profile == .quick ? .fig3FashionMNISTFixedSlopeResidualQuick : .fig3FashionMNISTFixedSlopeResidual
+        switch (profile, family) {
+        case (.quick, .paper): return .fig3FashionMNISTFixedSlopeResidualQuick
+        case (.full, .paper): return .fig3FashionMNISTFixedSlopeResidual
+        case (.quick, .authors): return .fig3FashionMNISTFixedSlopeResidualAuthorsQuick
+        case (.full, .authors): return .fig3FashionMNISTFixedSlopeResidualAuthors
+        case (.quick, .authorsGeneric): return .fig3FashionMNISTFixedSlopeResidualAuthorsGenericQuick
+        case (.full, .authorsGeneric): return .fig3FashionMNISTFixedSlopeResidualAuthorsGeneric
+        }
     }
 
     /// Not a claim (one of ``ClaimID/sensitivityMeasurements``, so it gets no verdict): the slope with A_l
@@ -29,14 +42,30 @@ enum ScalingLawClaims {
         return profile == .quick ? .fig3FashionMNISTSlopePerOutputCentringQuick : .fig3FashionMNISTSlopePerOutputCentring
     }
 
-    /// Regression band of the quick protocol's slope (Fashion-MNIST under --quick only).
-    static func quickBand(_ dataset: DatasetName, profile: Profile) -> ClaimID? {
-        dataset == .fashionMNIST && profile == .quick ? .fig3FashionMNISTSlopeQuickBand : nil
+    /// Not a claim (a sensitivity measurement): under a protocol that centres per output, the slope
+    /// with the paper's Eq. 6 centring.
+    static func fullCentringSlope(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family) -> ClaimID? {
+        guard dataset == .fashionMNIST else { return nil }
+        switch (profile, family) {
+        case (.quick, .paper): return .fig3FashionMNISTSlopeFullCentringQuick
+        case (.full, .paper): return .fig3FashionMNISTSlopeFullCentring
+        case (.quick, .authors): return .fig3FashionMNISTSlopeAuthorsFullCentringQuick
+        case (.full, .authors): return .fig3FashionMNISTSlopeAuthorsFullCentring
+        case (.quick, .authorsGeneric): return .fig3FashionMNISTSlopeAuthorsGenericFullCentringQuick
+        case (.full, .authorsGeneric): return .fig3FashionMNISTSlopeAuthorsGenericFullCentring
+        }
     }
 
-    /// Every claim id a curve of `dataset` under `profile` is measured for (the per-output slope is not a claim).
-    static func claimIds(_ dataset: DatasetName, profile: Profile) -> [ClaimID] {
-        [slope(dataset, profile: profile), fixedSlopeResidual(dataset, profile: profile), quickBand(dataset, profile: profile)].compactMap { $0 }
+    /// Regression band of the quick protocol's slope (Fashion-MNIST, paper family, under --quick only).
+    static func quickBand(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> ClaimID? {
+        dataset == .fashionMNIST && profile == .quick && family == .paper ? .fig3FashionMNISTSlopeQuickBand : nil
+    }
+
+    /// Every claim id a curve of `dataset` under `profile` and `family` is measured for (the
+    /// sensitivity slopes are not claims).
+    static func claimIds(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> [ClaimID] {
+        [slope(dataset, profile: profile, family: family), fixedSlopeResidual(dataset, profile: profile, family: family),
+         quickBand(dataset, profile: profile, family: family)].compactMap { $0 }
     }
 
     /// The slope's uncertainty: the fit's cluster-bootstrap interval over its (depth, seed) points.
@@ -45,8 +74,9 @@ enum ScalingLawClaims {
     }
 
     /// The measurements one curve gives.
-    static func measurements(_ curve: ScalingLawCurve, dataset: DatasetName, profile: Profile) -> [ClaimMeasurement] {
-        let ids = claimIds(dataset, profile: profile)
+    static func measurements(_ curve: ScalingLawCurve, dataset: DatasetName, profile: Profile,
+                             family: ScalingLawProtocol.Family = .paper) -> [ClaimMeasurement] {
+        let ids = claimIds(dataset, profile: profile, family: family)
         guard let fit = curve.fit else {
             let cause = curve.firstError.map { "\($0)" } ?? curve.completenessSentence ?? "no usable runs"
             let reason = "fewer than two depths produced an alignment profile (\(cause))"
@@ -54,17 +84,17 @@ enum ScalingLawClaims {
         }
         let capped = curve.depths.reduce(0) { $0 + $1.cappedRuns }
         let partial = curve.completenessSentence.map { "; " + $0 } ?? ""
-        let changed = curve.protocolUsed.differences(from: .standard(dataset, profile: profile))
+        let changed = curve.protocolUsed.differences(from: .standard(dataset, profile: profile, family: family))
         let t = fit.tStatisticAgainstCorollary.map { NumberText.format($0) } ?? "—"
         var result: [ClaimMeasurement] = []
-        if let slopeId = slope(dataset, profile: profile) {
+        if let slopeId = slope(dataset, profile: profile, family: family) {
             result.append(ClaimMeasurement(
                 claimId: slopeId, value: fit.free.slope, uncertainty: uncertainty(fit),
                 detail: "OLS of log l* on log L: \(fit.summary); t = (slope − 3/5)/SE = \(t); protocol '\(curve.protocolUsed.name)'; "
                     + "\(capped) run(s) stopped at the epoch cap above the loss threshold" + partial,
                 partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }
-        if let residualId = fixedSlopeResidual(dataset, profile: profile) {
+        if let residualId = fixedSlopeResidual(dataset, profile: profile, family: family) {
             result.append(ClaimMeasurement(
                 claimId: residualId, value: fit.fixedSlopeRMSResidual, uncertainty: .notEstimated(runs: fit.pointCount),
                 detail: "RMS of log l* − (3/5 log L + C) over \(fit.pointCount) points, C = \(NumberText.format(fit.fixedSlopeIntercept)) "
@@ -81,7 +111,14 @@ enum ScalingLawClaims {
                         : ""),
                 partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }
-        if let bandId = quickBand(dataset, profile: profile) {
+        if let other = curve.alternative(centring: .full), let otherFit = other.fit,
+           let fullCentringId = fullCentringSlope(dataset, profile: profile, family: family) {
+            result.append(ClaimMeasurement(
+                claimId: fullCentringId, value: otherFit.free.slope, uncertainty: uncertainty(otherFit),
+                detail: "OLS of log l* on log L with A_l centred as in the paper's Eq. 6: \(otherFit.summary); l* \(other.peaksText)",
+                partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
+        }
+        if let bandId = quickBand(dataset, profile: profile, family: family) {
             if let changed {
                 result.append(ClaimMeasurement(
                     claimId: bandId,
@@ -91,20 +128,28 @@ enum ScalingLawClaims {
             } else {
                 result.append(ClaimMeasurement(
                     claimId: bandId, value: fit.free.slope, uncertainty: uncertainty(fit),
-                    detail: "same slope as \(slope(dataset, profile: profile)?.rawValue ?? "the slope"), against the band measured in docs/calibration.md"))
+                    detail: "same slope as \(slope(dataset, profile: profile, family: family)?.rawValue ?? "the slope"), against the band measured in docs/calibration.md"))
             }
         }
         return result
     }
 
     /// Notes every scaling-law figure carries.
-    static func commonNotes(profile: Profile, centring: Centring = .full) -> [String] {
+    static func commonNotes(profile: Profile, centring: Centring = .full, family: ScalingLawProtocol.Family = .paper) -> [String] {
         let centringText = centring == .full ? "full centring, Eq. 6–7" : "\(centring.rawValue) centring, not the paper's Eq. 6"
+        if family != .paper {
+            return [
+                "Protocol '\(family.rawValue)': what the authors' public code ran (docs/authors-protocol.md names the commit and every setting), not the paper's text. "
+                    + "l* is the argmax over layers of A_l (\(centringText), as nngeometry's centering=True) on the training probe, measured at the first epoch end where the running average of the minibatch losses "
+                    + "had been below 0.1 at two consecutive epoch ends; ties go to the shallower layer.",
+                "The slope's 95% interval is a cluster bootstrap (2000 resamples: depths with replacement, then seeds within each depth; percentile interval); the exact OLS interval is given beside it.",
+                "Each seed is a fresh network: the authors' script's five repeats keep training the same network objects, so it has in effect one network per depth.",
+            ]
+        }
         var notes = [
             "l* is the argmax over layers of A_l measured once, at the stop, on the class-balanced training probe (\(centringText)); ties go to the shallower layer. The test-probe slope is given for comparison.",
             "The slope's 95% interval is a cluster bootstrap (2000 resamples: depths with replacement, then seeds within each depth with replacement; percentile interval); the exact OLS interval, which treats every (depth, seed) point as independent, is given beside it.",
-            "Weight decay 5·10⁻⁴ and momentum 0.9 are assumptions (the paper says only 'SGD with momentum and weight decay'), the engine's documented defaults.",
-            "Depth 100 on Fashion-MNIST uses learning rate 0.00007 from the Fig 8(a) caption; Table 2 has no row for it (no paper epochs or accuracy).",
+            "Weight decay 5·10⁻⁴ and momentum 0.9 are assumptions (the paper says 'SGD with momentum and weight decay' but gives no values), the engine's documented defaults; the authors' Fig 3 script uses no weight decay (--protocol authors).",
         ]
         if profile == .quick {
             notes.append("Quick protocol: chosen by the calibration study in docs/calibration.md, which also explains how its slope relates to the paper protocol's; it is a regression gate, not a reproduction of the paper's setting.")

@@ -15,8 +15,8 @@ public struct Fig3Figure: FigureSpec {
 
     /// The datasets drawn under a profile: quick trains Fashion-MNIST only (CI-sized);
     /// full trains all three, each when its files are present.
-    func datasets(for profile: Profile) -> [DatasetName] {
-        profile == .quick ? [.fashionMNIST] : [.fashionMNIST, .mnist, .cifar10]
+    func datasets(for profile: Profile, family: ScalingLawProtocol.Family = .paper) -> [DatasetName] {
+        profile == .quick || family != .paper ? [.fashionMNIST] : [.fashionMNIST, .mnist, .cifar10]
     }
 
     /// The protocol for one dataset under the profile; `candidate` (`--candidate`) replaces the
@@ -24,13 +24,15 @@ public struct Fig3Figure: FigureSpec {
     /// `seedsPerDepth` (`--seeds`) replaces the protocol's number of seeds per depth; `depths`
     /// (`--depths`) its depths, each taken with its row of the paper's table.
     static func protocolFor(_ dataset: DatasetName, profile: Profile, seedsPerDepth: Int? = nil, depths: [Int]? = nil,
-                            candidate: String? = nil) throws -> ScalingLawProtocol {
+                            family: ScalingLawProtocol.Family = .paper, candidate: String? = nil) throws -> ScalingLawProtocol {
         var chosen: ScalingLawProtocol
         switch profile {
         case .full:
-            chosen = .paper(dataset, seeds: ScalingLawProtocol.fullSeeds)
+            chosen = .standard(dataset, profile: .full, family: family)
         case .quick:
-            if let name = candidate, !name.isEmpty {
+            if family != .paper {
+                chosen = .standard(dataset, profile: .quick, family: family)
+            } else if let name = candidate, !name.isEmpty {
                 guard let candidate = ScalingLawProtocol.calibrationCandidates(dataset).first(where: { $0.name == name }) else {
                     throw ScalingLawError.unknownCandidate(name, known: ScalingLawProtocol.calibrationCandidates(dataset).map(\.name))
                 }
@@ -51,7 +53,7 @@ public struct Fig3Figure: FigureSpec {
     /// The same for a figure context's overrides.
     static func protocolFor(_ dataset: DatasetName, in context: FigureContext) throws -> ScalingLawProtocol {
         try protocolFor(dataset, profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
-                        candidate: context.calibrationCandidate)
+                        family: context.protocolFamily, candidate: context.calibrationCandidate)
     }
 
     public func content(in context: FigureContext) throws -> FigureContent {
@@ -62,7 +64,8 @@ public struct Fig3Figure: FigureSpec {
         var hashes: [String] = []
         var slopeSentences: [String] = []
         var centringUsed = Centring.full
-        for dataset in datasets(for: context.profile) {
+        let family = context.protocolFamily
+        for dataset in datasets(for: context.profile, family: family) {
             let protocolUsed = try Self.protocolFor(dataset, in: context)
             centringUsed = protocolUsed.centring
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
@@ -72,7 +75,8 @@ public struct Fig3Figure: FigureSpec {
             guard availability.isPresent || !(cachedWithoutData?.depths.isEmpty ?? true) else {
                 let reason = "\(dataset.displayName) is not on this machine (\(availability)); pass --data-dir with its files to run this panel"
                 panels.append(Panel(title: "\(dataset.displayName) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")))
-                measurements += ScalingLawClaims.claimIds(dataset, profile: context.profile).map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
+                measurements += ScalingLawClaims.claimIds(dataset, profile: context.profile, family: family)
+                    .map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
                 notes.append(reason + ".")
                 continue
             }
@@ -90,7 +94,7 @@ public struct Fig3Figure: FigureSpec {
             panels.append(curve.panel(title: "\(dataset.displayName) (\(protocolUsed.name) protocol\(runsShown))"))
             settings += protocolUsed.settingRows.map { .init("\(dataset.displayName): \($0.name)", $0.value) }
             settings += DepthTableRows.rows(curve).map { .init("\(dataset.displayName) Table \(PaperDepthTables.tableNumber(for: dataset) ?? 0): \($0.name)", $0.value) }
-            measurements += ScalingLawClaims.measurements(curve, dataset: dataset, profile: context.profile)
+            measurements += ScalingLawClaims.measurements(curve, dataset: dataset, profile: context.profile, family: family)
             if let fit = curve.fit {
                 slopeSentences.append("\(dataset.displayName): slope \(fit.summary)")
             }
@@ -105,7 +109,7 @@ public struct Fig3Figure: FigureSpec {
             }
         }
         let figure = PlotFigure(panels: panels, columns: min(3, max(1, panels.count)), panelSize: (width: 330, height: 280))
-        notes += ScalingLawClaims.commonNotes(profile: context.profile, centring: centringUsed)
+        notes += ScalingLawClaims.commonNotes(profile: context.profile, centring: centringUsed, family: family)
         return FigureContent(
             figure: figure,
             caption: """
@@ -120,7 +124,8 @@ public struct Fig3Figure: FigureSpec {
             protocolSettings: settings,
             notes: notes,
             measurements: measurements,
-            configurationHashes: hashes)
+            configurationHashes: hashes,
+            protocolFamily: family == .paper ? nil : family.rawValue)
     }
 }
 
