@@ -69,16 +69,14 @@ public struct TrainingHierarchyFigure: FigureSpec {
 extension TrainingHierarchyFigure {
     /// Paper Fig 2: the alignment hierarchy on MNIST and CIFAR-10 (depth 10, width 256).
     public static let fig2 = TrainingHierarchyFigure(
-        id: "fig2", title: "Alignment hierarchy during training, depth 10, width 256",
-        paperReference: "Figure 2, Section 2.3",
+        id: "fig2", title: "Alignment hierarchy during training, depth 10, width 256", paperReference: "Figure 2, Section 2.3",
         rows: [.init(dataset: .mnist, hierarchy: .fig2HierarchyMNIST, earlyRise: .fig2EarlyRiseMNIST),
                .init(dataset: .cifar10, hierarchy: .fig2HierarchyCIFAR10, earlyRise: .fig2EarlyRiseCIFAR10)],
         paperCaption: "Paper Fig 2: layerwise alignment hierarchy for MNIST and CIFAR-10, FFNN of depth 10 and width 256.")
 
     /// Paper Fig 7: the alignment hierarchy on KMNIST and Fashion-MNIST (depth 10, width 256).
     public static let fig7 = TrainingHierarchyFigure(
-        id: "fig7", title: "Alignment hierarchy on KMNIST and Fashion-MNIST",
-        paperReference: "Figure 7, Appendix E",
+        id: "fig7", title: "Alignment hierarchy on KMNIST and Fashion-MNIST", paperReference: "Figure 7, Appendix E",
         rows: [.init(dataset: .kmnist, hierarchy: .fig7HierarchyKMNIST, earlyRise: .fig7EarlyRiseKMNIST),
                .init(dataset: .fashionMNIST, hierarchy: .fig7HierarchyFashionMNIST, earlyRise: .fig7EarlyRiseFashionMNIST)],
         paperCaption: "Paper Fig 7: layerwise alignment hierarchy for KMNIST and Fashion-MNIST, FFNN of depth 10 and width 256, SGD with momentum and weight decay, learning rate 0.003.")
@@ -95,8 +93,6 @@ public struct Fig1Figure: FigureSpec {
     static let depth = 20
     /// Learning rates of depth 20 in the paper's Tables 2 (Fashion-MNIST, 0.004) and 1 (CIFAR-10, 0.003).
     static func learningRate(_ dataset: DatasetName) -> Double { dataset == .fashionMNIST ? 0.004 : 0.003 }
-
-    public init() {}
 
     public func content(in context: FigureContext) throws -> FigureContent {
         let specs = datasets.map {

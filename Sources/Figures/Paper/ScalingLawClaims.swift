@@ -6,18 +6,28 @@ import Foundation
 /// calibration study (docs/calibration.md) explains, never stands in for the paper protocol's,
 /// and by protocol family (".authors", ".authors-generic") so that each family has its own verdicts.
 enum ScalingLawClaims {
+    /// The id of a Fashion-MNIST claim of Fig 3 under `profile` and `family`, from its (quick, full) pair per family.
+    private static func pick(_ profile: Profile, _ family: ScalingLawProtocol.Family, paper: (ClaimID, ClaimID),
+                             authors: (ClaimID, ClaimID), authorsGeneric: (ClaimID, ClaimID)) -> ClaimID {
+        let pair: (quick: ClaimID, full: ClaimID)
+        switch family {
+        case .paper: pair = paper
+        case .authors: pair = authors
+        case .authorsGeneric: pair = authorsGeneric
+        }
+        return profile == .quick ? pair.quick : pair.full
+    }
+
     /// Paper claim: free slope of log l* on log L is 3/5 (nil for a dataset Fig 3 does not claim
-    /// under `profile` and `family`).
+    /// under `profile` and `family`: MNIST and CIFAR-10 are claimed for the paper's full protocol only).
     static func slope(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> ClaimID? {
         switch (dataset, profile, family) {
-        case (.fashionMNIST, .quick, .paper): return .fig3FashionMNISTSlopeQuick
-        case (.fashionMNIST, .full, .paper): return .fig3FashionMNISTSlope
+        case (.fashionMNIST, _, _):
+            return pick(profile, family, paper: (.fig3FashionMNISTSlopeQuick, .fig3FashionMNISTSlope),
+                        authors: (.fig3FashionMNISTSlopeAuthorsQuick, .fig3FashionMNISTSlopeAuthors),
+                        authorsGeneric: (.fig3FashionMNISTSlopeAuthorsGenericQuick, .fig3FashionMNISTSlopeAuthorsGeneric))
         case (.mnist, .full, .paper): return .fig3MNISTSlope
         case (.cifar10, .full, .paper): return .fig3CIFAR10Slope
-        case (.fashionMNIST, .quick, .authors): return .fig3FashionMNISTSlopeAuthorsQuick
-        case (.fashionMNIST, .full, .authors): return .fig3FashionMNISTSlopeAuthors
-        case (.fashionMNIST, .quick, .authorsGeneric): return .fig3FashionMNISTSlopeAuthorsGenericQuick
-        case (.fashionMNIST, .full, .authorsGeneric): return .fig3FashionMNISTSlopeAuthorsGeneric
         default: return nil
         }
     }
@@ -25,14 +35,9 @@ enum ScalingLawClaims {
     /// Paper claim: the RMS residual of the slope-3/5 fit (Fashion-MNIST, the dataset of Fig 3b and of the study).
     static func fixedSlopeResidual(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> ClaimID? {
         guard dataset == .fashionMNIST else { return nil }
-        switch (profile, family) {
-        case (.quick, .paper): return .fig3FashionMNISTFixedSlopeResidualQuick
-        case (.full, .paper): return .fig3FashionMNISTFixedSlopeResidual
-        case (.quick, .authors): return .fig3FashionMNISTFixedSlopeResidualAuthorsQuick
-        case (.full, .authors): return .fig3FashionMNISTFixedSlopeResidualAuthors
-        case (.quick, .authorsGeneric): return .fig3FashionMNISTFixedSlopeResidualAuthorsGenericQuick
-        case (.full, .authorsGeneric): return .fig3FashionMNISTFixedSlopeResidualAuthorsGeneric
-        }
+        return pick(profile, family, paper: (.fig3FashionMNISTFixedSlopeResidualQuick, .fig3FashionMNISTFixedSlopeResidual),
+                    authors: (.fig3FashionMNISTFixedSlopeResidualAuthorsQuick, .fig3FashionMNISTFixedSlopeResidualAuthors),
+                    authorsGeneric: (.fig3FashionMNISTFixedSlopeResidualAuthorsGenericQuick, .fig3FashionMNISTFixedSlopeResidualAuthorsGeneric))
     }
 
     /// Not a claim (one of ``ClaimID/sensitivityMeasurements``, so it gets no verdict): the slope with A_l
@@ -46,14 +51,9 @@ enum ScalingLawClaims {
     /// with the paper's Eq. 6 centring.
     static func fullCentringSlope(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family) -> ClaimID? {
         guard dataset == .fashionMNIST else { return nil }
-        switch (profile, family) {
-        case (.quick, .paper): return .fig3FashionMNISTSlopeFullCentringQuick
-        case (.full, .paper): return .fig3FashionMNISTSlopeFullCentring
-        case (.quick, .authors): return .fig3FashionMNISTSlopeAuthorsFullCentringQuick
-        case (.full, .authors): return .fig3FashionMNISTSlopeAuthorsFullCentring
-        case (.quick, .authorsGeneric): return .fig3FashionMNISTSlopeAuthorsGenericFullCentringQuick
-        case (.full, .authorsGeneric): return .fig3FashionMNISTSlopeAuthorsGenericFullCentring
-        }
+        return pick(profile, family, paper: (.fig3FashionMNISTSlopeFullCentringQuick, .fig3FashionMNISTSlopeFullCentring),
+                    authors: (.fig3FashionMNISTSlopeAuthorsFullCentringQuick, .fig3FashionMNISTSlopeAuthorsFullCentring),
+                    authorsGeneric: (.fig3FashionMNISTSlopeAuthorsGenericFullCentringQuick, .fig3FashionMNISTSlopeAuthorsGenericFullCentring))
     }
 
     /// Regression band of the quick protocol's slope (Fashion-MNIST, paper family, under --quick only).

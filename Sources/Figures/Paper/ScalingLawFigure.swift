@@ -11,8 +11,6 @@ public struct Fig3Figure: FigureSpec {
     public let paperReference = "Figure 3, Section 3.4 (Corollary 1); Tables 1–3, Appendix E"
     public let datasets: [DatasetName] = [.fashionMNIST, .mnist, .cifar10]
 
-    public init() {}
-
     /// The datasets drawn under a profile: quick trains Fashion-MNIST only (CI-sized);
     /// full trains all three, each when its files are present.
     func datasets(for profile: Profile, family: ScalingLawProtocol.Family = .paper) -> [DatasetName] {

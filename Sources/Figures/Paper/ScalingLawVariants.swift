@@ -11,8 +11,6 @@ public struct Fig8Figure: FigureSpec {
     public let paperReference = "Figure 8, Section 4 and Appendix E"
     public let datasets: [DatasetName] = [.fashionMNIST]
 
-    public init() {}
-
     /// (a), (b), (c) for a profile; (a) is Fig 3's protocol, so its runs come from the cache.
     static func protocols(profile: Profile, seedsPerDepth: Int? = nil, depths: [Int]? = nil,
                           candidate: String? = nil) throws -> [ScalingLawProtocol] {

@@ -55,8 +55,6 @@ public struct TheoremAFigure: FigureSpec {
     public let paperReference = "Appendix B.4 (Theorem A), B.5.2 (Approximation 2), D.2 (Eq. 23)"
     public let datasets: [DatasetName] = [.fashionMNIST]
 
-    public init() {}
-
     /// How every quantity of the figure is computed.
     static let methodNotes = [
         "All second-order quantities are exact float64 computations: H_w v by Pearlmutter's R-operator through the network (tested against central differences of gradients and the dense Hessian), Ψv by back-propagation of v.",
@@ -223,8 +221,6 @@ public struct Fig6Figure: FigureSpec {
     public let paperReference = "Figure 6, Appendix B.5.1"
     public let datasets: [DatasetName] = [.fashionMNIST, .cifar10]
 
-    public init() {}
-
     func configurations(_ profile: Profile, dataset: DatasetName, seed: UInt64) -> [CollinearityConfiguration] {
         let depths = [5, 10, 20]
         return depths.map { depth in
@@ -324,8 +320,6 @@ public struct Fig5Figure: FigureSpec {
     static let energyLayers = [1, 7, 10]
     /// Steps over which the Fig 5a claim averages the correlation ("the first steps").
     static let earlySteps = 10
-
-    public init() {}
 
     func configuration(_ profile: Profile, dataset: DatasetName, seed: UInt64) -> HessianStudyConfiguration {
         switch profile {

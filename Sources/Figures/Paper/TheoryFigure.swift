@@ -30,8 +30,6 @@ public struct TheoryFigure: FigureSpec {
         ("10–100", 10, 100), ("100–1000", 100, 1000), ("10^{3}–10^{5}", 1000, 100_000),
     ]
 
-    public init() {}
-
     /// Monte Carlo settings per profile.
     func monteCarlo(_ profile: Profile, seed: UInt64) -> [FiniteWidthSignalCheck.Configuration] {
         let widths = profile == .quick ? [128, 256, 512, 1024] : [128, 256, 512, 1024, 2048]
