@@ -57,6 +57,13 @@ public enum ClaimID: String, Codable, CaseIterable, Sendable, CustomStringConver
     case fig3FashionMNISTFixedSlopeResidualAuthorsGenericQuick = "fig3.fashionMNIST.fixedSlopeResidual.authors-generic.quick"
     case fig3FashionMNISTSlopeAuthorsGenericFullCentring = "fig3.fashionMNIST.slope.authors-generic.fullCentring"
     case fig3FashionMNISTSlopeAuthorsGenericFullCentringQuick = "fig3.fashionMNIST.slope.authors-generic.fullCentring.quick"
+    // fig4 (hyperparameter grid, Fashion-MNIST FFNN)
+    case fig4PeakHeightTestLossCorrelation = "fig4.peakHeight.testLossCorrelation"
+    case fig4PeakHeightLossGapCorrelation = "fig4.peakHeight.lossGapCorrelation"
+    case fig4PeakHeightBatchSizeCorrelation = "fig4.peakHeight.batchSizeCorrelation"
+    case fig4PeakHeightLearningRateCorrelation = "fig4.peakHeight.learningRateCorrelation"
+    case fig4PeakCentralityBatchSizeCorrelation = "fig4.peakCentrality.batchSizeCorrelation"
+    case fig4PeakCentralityLearningRateCorrelation = "fig4.peakCentrality.learningRateCorrelation"
     // fig5
     case fig5FashionMNISTUpdateCorrelationEarly = "fig5.fashionMNIST.updateCorrelation.early"
     case fig5FashionMNISTEnergyLayer7OverExtremesAtRise = "fig5.fashionMNIST.energy.layer7OverExtremesAtRise"
@@ -87,6 +94,9 @@ public enum ClaimID: String, Codable, CaseIterable, Sendable, CustomStringConver
     case fig10Hierarchy = "fig10.hierarchy"
     case fig10Lr005TestAccuracy = "fig10.lr0.05.testAccuracy"
     case fig10Lr005TestLoss = "fig10.lr0.05.testLoss"
+
+    // fig13 (FFNN analogue)
+    case fig13SaliencySGDMinusAdam = "fig13.saliency.sgdMinusAdam"
 
     /// Measured and reported, deliberately absent from `paper-targets.json` (no verdict): the
     /// Fig 3 slope under the other centring convention than the protocol's (per output for the
