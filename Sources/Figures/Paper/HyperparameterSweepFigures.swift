@@ -49,7 +49,8 @@ public struct FFNNSweepFigure: FigureSpec {
         }
         let paperPanels = paperDatasets.map { dataset -> String in
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
-            return "\(dataset.displayName) is \(availability.isPresent ? "present" : availability.description)"
+            let state = availability.isPresent ? "present" : availability.description
+            return "\(dataset.displayName) is " + (state.hasSuffix(".") ? String(state.dropLast()) : state)
         }.joined(separator: "; ")
         return FigureContent(
             figure: plot,
@@ -77,6 +78,10 @@ public struct FFNNSweepFigure: FigureSpec {
         guard let result = MeanDifference.withBootstrap(sgdValues, adamValues, resamples: GridClaims.resamples, seed: seed, label: claim.rawValue) else {
             return ClaimMeasurement(claimId: claim, notRunBecause: "no finished SGD or Adam run with finite losses (\(sgd.count + adam.count) planned)")
         }
+        func meanHeight(_ cells: [GridCell]) -> Double {
+            let heights = cells.filter(\.isUsable).compactMap { $0.peak?.height }
+            return heights.isEmpty ? .nan : heights.reduce(0, +) / Double(heights.count)
+        }
         func list(_ cells: [GridCell]) -> String {
             cells.map { cell in "lr \(cell.spec.optimizer.learningRate): " + (cell.peak.map { String(format: "%.3f", $0.saliency) } ?? "—") + " (\(cell.status))" }
                 .joined(separator: ", ")
@@ -84,6 +89,7 @@ public struct FFNNSweepFigure: FigureSpec {
         let detail = String(format: "mean saliency max_l A_l / mean_l A_l: SGD %.3f − Adam %.3f = %.3f; ", result.value + adamValues.reduce(0, +) / Double(adamValues.count),
                             adamValues.reduce(0, +) / Double(adamValues.count), result.value)
             + "SGD (batch 128) " + list(sgd) + "; Adam (batch 128) " + list(adam)
+            + "; for comparison, mean peak height max_l A_l: " + String(format: "SGD %.3f, Adam %.3f", meanHeight(sgd), meanHeight(adam))
         let missing = (sgd + adam).filter { $0.record == nil }.count
         return ClaimMeasurement(claimId: claim, value: result.value,
                                 uncertainty: .bootstrap(.runBootstrap, result.interval, sampleSize: sgdValues.count + adamValues.count),

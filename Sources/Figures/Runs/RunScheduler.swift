@@ -57,7 +57,7 @@ public struct RunScheduler: Sendable {
                     runner.stopRequested = { _ in Interruption.isRequested }
                     let outcome: Result<RunRecord, Error> = Result { try runner.run(spec) }
                     results.set(index, outcome)
-                    sink?.finishedOne(work: work[index])
+                    sink?.finishedOne(spec.configurationHash, work: work[index])
                 }
             }
         }
@@ -168,7 +168,8 @@ private final class SchedulerProgress: ProgressSink, @unchecked Sendable {
     private let bar: TerminalProgressBar
     private let lock = NSLock()
     private let total: Int
-    private let totalWork: Double
+    private var totalWork: Double
+    private var cached: Set<String> = []
     private let interval: Double
     private let start = ProcessInfo.processInfo.systemUptime
     private var finished = 0
@@ -187,13 +188,19 @@ private final class SchedulerProgress: ProgressSink, @unchecked Sendable {
         lock.lock(); workers[hash] = worker; lock.unlock()
     }
 
-    func finishedOne(work: Double) {
-        lock.lock(); finished += 1; finishedWork += work; lock.unlock()
+    /// Counts a finished run; one read from the cache leaves the work to do, not the work done, so
+    /// that a resumed grid's ETA is not fooled by its instant cached cells.
+    func finishedOne(_ hash: String, work: Double) {
+        lock.lock()
+        finished += 1
+        if cached.contains(hash) { totalWork -= work } else { finishedWork += work }
+        lock.unlock()
     }
 
     func update(_ progress: RunProgress) {
         let now = ProcessInfo.processInfo.systemUptime
         lock.lock()
+        if progress.phase == .cached { cached.insert(progress.configurationHash) }
         let previous = lastForwarded[progress.configurationHash]
         let due = previous == nil || previous!.phase != progress.phase || now - previous!.time >= interval
         if due { lastForwarded[progress.configurationHash] = (now, progress.phase) }
