@@ -29,9 +29,30 @@ final class SecondOrderFigureTests: XCTestCase {
         let measured = CollinearityTrace.negativeCorrelation(network: network, inputs: inputs, labels: [0, 1, 2, 3, 1, 2])
         XCTAssertEqual(measured.value, 1, accuracy: 1e-14)
         XCTAssertEqual(measured.loss, log(4), accuracy: 1e-14)
-        // Random last layer: strictly less than one.
+        // Random last layer: −corr(Ỹ, w) written out from softmax (w = (softmax − one-hot)/n,
+        // Ỹ = one-hot − 1/k). Catches: a sign error (+corr), Ỹ with per-output centring, w
+        // without the softmax (logits − one-hot), the loss summed instead of averaged; "< 1",
+        // which this replaces, held for all of them.
         let random = DenseNetwork<Double>(architecture: architecture, generator: &generator)
-        XCTAssertLessThan(CollinearityTrace.negativeCorrelation(network: random, inputs: inputs, labels: [0, 1, 2, 3, 1, 2]).value, 1)
+        let labels = [0, 1, 2, 3, 1, 2]
+        let logits = random.logits(inputs)
+        var w: [Double] = [], targets: [Double] = [], loss = 0.0
+        for x in 0..<6 {
+            let row = (0..<4).map { logits[x, $0] }
+            let normaliser = row.map { exp($0) }.reduce(0, +)
+            loss -= (row[labels[x]] - log(normaliser)) / 6
+            for i in 0..<4 {
+                w.append((exp(row[i]) / normaliser - (i == labels[x] ? 1 : 0)) / 6)
+                targets.append((i == labels[x] ? 1 : 0) - 0.25)
+            }
+        }
+        let mw = w.reduce(0, +) / 24, mt = targets.reduce(0, +) / 24
+        let covariance = zip(w, targets).reduce(0) { $0 + ($1.0 - mw) * ($1.1 - mt) }
+        let norms = (w.reduce(0) { $0 + ($1 - mw) * ($1 - mw) } * targets.reduce(0) { $0 + ($1 - mt) * ($1 - mt) }).squareRoot()
+        let measuredRandom = CollinearityTrace.negativeCorrelation(network: random, inputs: inputs, labels: labels)
+        XCTAssertEqual(measuredRandom.value, -covariance / norms, accuracy: 1e-13)
+        XCTAssertEqual(measuredRandom.loss, loss, accuracy: 1e-13)
+        XCTAssertLessThan(measuredRandom.value, 0.999, "a random last layer is not collinear")
     }
 
     /// Every entry distinct (energy of eigenvector i in layer l = (i + 1)·l / 100, alignment at
