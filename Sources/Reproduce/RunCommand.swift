@@ -59,11 +59,12 @@ struct RunCommand: ParsableCommand {
         let resultsURL = output.appendingPathComponent("results.json")
         var results = try ResultsFile.load(from: resultsURL) ?? ResultsFile()
 
-        let context = FigureContext(
+        var context = FigureContext(
             profile: options.profile, seed: options.seed, outputDirectory: output,
             cacheDirectory: options.cacheDirectory, dataDirectory: options.dataDirectory,
             jobs: options.jobs, seedsPerDepth: options.seeds,
             depths: options.depthList, cachedOnly: options.cachedOnly, log: { printError($0) })
+        context.protocolFamily = options.protocolFamily
         var produced: [FigureResult] = []
         for entry in entries {
             guard let spec = entry.spec else { continue }
