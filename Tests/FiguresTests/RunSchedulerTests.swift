@@ -29,7 +29,9 @@ final class RunSchedulerTests: XCTestCase {
                     optimizer: .sgd(learningRate: 0.02, momentum: 0.9, weightDecay: 5e-4), batchSize: 16, stopping: .epochs(2),
                     alignment: AlignmentSchedule(logSpacedStepsPerDecade: 3, logSpacedUntilEpoch: 1, everyEpoch: true), seed: UInt64(seed))
         }
-        let requested = specs + [specs[0]]
+        // Requested against the scheduler's own (hash) order, so that any other order shows.
+        let descending = specs.sorted { $0.configurationHash > $1.configurationHash }
+        let requested = descending + [descending[0]]
         func records(jobs: Int) throws -> [RunRecord] {
             let cache = directory.appendingPathComponent("jobs-\(jobs)")
             let results = RunScheduler(cacheDirectory: cache, dataDirectory: nil, jobs: jobs, showsProgress: false).run(requested)
