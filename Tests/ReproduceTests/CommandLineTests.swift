@@ -340,7 +340,7 @@ extension CommandLineTests {
         let cache = directory.appendingPathComponent("interrupted")
         let (process, out, err) = Self.process(Self.trainArguments + ["--cache", "interrupted"], in: directory)
         try process.run()
-        let checkpoint = cache.appendingPathComponent(reference.configurationHash + ".checkpoint")
+        let checkpoint = RunCache(directory: cache).checkpointURL(for: reference.spec)
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: checkpoint.path) && process.isRunning && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.005)
@@ -350,7 +350,7 @@ extension CommandLineTests {
         XCTAssertEqual(interrupted.status, 130, "a SIGINT during training exits 130: " + interrupted.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint.path), "the checkpoint stays for the resume")
         XCTAssertTrue(interrupted.stderr.contains(checkpoint.lastPathComponent), "the message names the checkpoint: " + interrupted.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: cache.appendingPathComponent(reference.configurationHash + ".json").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: RunCache(directory: cache).recordURL(for: reference.spec).path))
 
         // A damaged copy of that checkpoint: exit 65 naming it, nothing trained over it.
         let damaged = directory.appendingPathComponent("damaged")
@@ -372,7 +372,7 @@ extension CommandLineTests {
         XCTAssertTrue(identical, "the resumed record differs from the uninterrupted one beyond its wall-clock times")
 
         // The same command once more: the cached record, nothing trained (the file is untouched).
-        let recordURL = cache.appendingPathComponent(reference.configurationHash + ".json")
+        let recordURL = RunCache(directory: cache).recordURL(for: reference.spec)
         let before = try Data(contentsOf: recordURL)
         let again = try Self.run(Self.trainArguments + ["--cache", "interrupted"], in: directory)
         XCTAssertEqual(again.status, 0, again.stderr)
