@@ -52,6 +52,8 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertLessThanOrEqual(fit.freeRMSResidual, fit.fixedSlopeRMSResidual + 1e-15)
     }
 
+    /// Degenerate and reproducibility cases only; the distribution itself is checked against exact
+    /// enumeration in ``testClusterBootstrapMatchesTheExactResamplingDistribution()``.
     func testBootstrapIntervalCollapsesOnAnExactPowerLawAndIsDeterministic() throws {
         // l* = L exactly (slope 1) with two identical seeds per depth: every resample with
         // two distinct depths gives slope 1.
