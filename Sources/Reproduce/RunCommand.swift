@@ -79,7 +79,7 @@ struct RunCommand: ParsableCommand {
         }
         let reports = try ReportWriter(directory: output, targets: targets).write()
         let claims = ClaimEvaluator.evaluate(targets: targets, results: produced)
-            .filter { claim in produced.contains { $0.id == claim.claim.figure } }
+            .filter { claim in produced.contains { $0.id == claim.claim.figure && $0.protocolFamily == claim.claim.protocolFamily } }
         print(ClaimTable.render(claims))
         print("results: \(resultsURL.relativePathFromCurrentDirectory)")
         print("report:  \(reports.map(\.relativePathFromCurrentDirectory).joined(separator: ", "))")

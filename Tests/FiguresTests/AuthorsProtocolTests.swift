@@ -127,4 +127,23 @@ final class AuthorsProtocolTests: XCTestCase {
             }
         }
     }
+
+    func testEachFactorChangesOneSettingOfTheQuickProtocol() throws {
+        // Bug caught: a factor row that changes two things at once (an unpaired comparison).
+        let base = ScalingLawProtocol.quick(.fashionMNIST)
+        let factors = ScalingLawProtocol.factorCandidates(.fashionMNIST)
+        XCTAssertEqual(factors.map(\.name), ["factor-noWeightDecay", "factor-authorsLearningRates", "factor-width256",
+                                             "factor-runningLossStop", "factor-leadingProbe"])
+        for factor in factors {
+            var renamed = factor
+            renamed.name = base.name
+            let difference = try XCTUnwrap(renamed.differences(from: base), factor.name)
+            XCTAssertFalse(difference.contains(";"), "\(factor.name): \(difference)")
+            XCTAssertEqual(factor.seeds(base: 1), base.seeds(base: 1))
+            XCTAssertTrue(ScalingLawProtocol.calibrationCandidates(.fashionMNIST).contains { $0.name == factor.name })
+        }
+        // Only depth 10's rate differs between the paper's and the authors' tables over 10–50.
+        let rates = try XCTUnwrap(factors.first { $0.name == "factor-authorsLearningRates" }).depths.map(\.learningRate)
+        XCTAssertEqual(rates, [0.005, 0.004, 0.004, 0.002, 0.001])
+    }
 }

@@ -288,7 +288,7 @@ public struct ScalingLawProtocol: Hashable, Sendable {
         var parts: [String] = []
         func note(_ differs: Bool, _ text: @autoclosure () -> String) { if differs { parts.append(text()) } }
         note(seedsPerDepth != reference.seedsPerDepth, "\(seedsPerDepth) seed(s) per depth instead of \(reference.seedsPerDepth)")
-        note(depths != reference.depths, "depths \(depths.map { "\($0.depth)" }.joined(separator: ", ")) instead of \(reference.depths.map { "\($0.depth)" }.joined(separator: ", "))")
+        note(depths.map(\.depth) != reference.depths.map(\.depth), "depths \(depths.map { "\($0.depth)" }.joined(separator: ", ")) instead of \(reference.depths.map { "\($0.depth)" }.joined(separator: ", "))")
         note(centring != reference.centring, "A_l with \(centring.rawValue) centring instead of \(reference.centring.rawValue)")
         note(trainPerClass != reference.trainPerClass,
              "training set \(trainPerClass.map { "\($0) per class" } ?? "full") instead of \(reference.trainPerClass.map { "\($0) per class" } ?? "full")")
@@ -301,9 +301,13 @@ public struct ScalingLawProtocol: Hashable, Sendable {
         note(momentum != reference.momentum || weightDecay != reference.weightDecay, "another momentum or weight decay")
         note(probeSelection != reference.probeSelection, "another probe selection")
         note(runningLoss != reference.runningLoss, "another stopping rule (running average)")
-        note(family != reference.family || depths.map(\.learningRate) != reference.depths.map(\.learningRate)
-                || depths.map(\.width) != reference.depths.map(\.width),
-             "\(family.rawValue) learning rates and widths instead of \(reference.family.rawValue)")
+        note(family != reference.family, "the \(family.rawValue) protocol family instead of \(reference.family.rawValue)")
+        note(depths.map(\.depth) == reference.depths.map(\.depth) && depths.map(\.learningRate) != reference.depths.map(\.learningRate),
+             "learning rates " + depths.map { NumberText.format($0.learningRate) }.joined(separator: ", ")
+                + " instead of " + reference.depths.map { NumberText.format($0.learningRate) }.joined(separator: ", "))
+        note(depths.map(\.depth) == reference.depths.map(\.depth) && depths.map(\.width) != reference.depths.map(\.width),
+             "width " + Array(Set(depths.map(\.width))).sorted().map(String.init).joined(separator: ", ")
+                + " instead of " + Array(Set(reference.depths.map(\.width))).sorted().map(String.init).joined(separator: ", "))
         return parts.isEmpty ? nil : "protocol '\(name)': " + parts.joined(separator: "; ")
     }
 
@@ -417,6 +421,39 @@ extension ScalingLawProtocol {
         calibrationCandidates(dataset)[0]
     }
 
+    /// The factor study of docs/factor-table.md: the quick protocol with one setting at a time
+    /// changed toward the authors' code (same seeds, so every comparison is paired). The
+    /// centring factor needs no runs of its own (records keep A_l under both centrings), and
+    /// "all factors" is ``authorsQuick(_:variant:)``.
+    public static func factorCandidates(_ dataset: DatasetName) -> [ScalingLawProtocol] {
+        factorCandidates(base: quick(dataset))
+    }
+
+    /// The factor protocols around `base` (see ``factorCandidates(_:)``).
+    static func factorCandidates(base: ScalingLawProtocol) -> [ScalingLawProtocol] {
+        let dataset = base.dataset
+        func factor(_ name: String, _ change: (inout ScalingLawProtocol) -> Void) -> ScalingLawProtocol {
+            var copy = base
+            copy.name = "factor-" + name
+            change(&copy)
+            return copy
+        }
+        let authorsRates = Dictionary(uniqueKeysWithValues: PaperDepthTables.settings(for: dataset, family: .authors).map { ($0.depth, $0.learningRate) })
+        return [
+            factor("noWeightDecay") { $0.weightDecay = 0 },
+            factor("authorsLearningRates") { copy in
+                copy.depths = copy.depths.map { setting in
+                    var changed = setting
+                    changed.learningRate = authorsRates[setting.depth] ?? setting.learningRate
+                    return changed
+                }
+            },
+            factor("width256") { copy in copy.depths = copy.depths.map { var changed = $0; changed.width = 256; return changed } },
+            factor("runningLossStop") { $0.runningLoss = RunningLossRule() },
+            factor("leadingProbe") { $0.probeSelection = .leadingSamples(trainCount: 500, testCount: 500) },
+        ]
+    }
+
     /// The protocols compared in docs/calibration.md (first = the chosen quick protocol).
     /// Each trains the paper's depths and learning rates on a class-balanced subset until
     /// the epoch's mean train loss is below 0.1 (the paper's rule), or a fixed epoch cap.
@@ -428,8 +465,9 @@ extension ScalingLawProtocol {
                                probePerClass: probe, learningRateScale: lrScale, usesPaperEpochs: false, fixedEpochCap: cap,
                                seedsPerDepth: seeds)
         }
+        let chosen = candidate("sub200-lr1-L50", maxDepth: 50, lrScale: 1, cap: 300, seeds: 3)
         return [
-            candidate("sub200-lr1-L50", maxDepth: 50, lrScale: 1, cap: 300, seeds: 3),
+            chosen,
             candidate("sub200-lr1-L50-6seeds", maxDepth: 50, lrScale: 1, cap: 300, seeds: 6),
             candidate("sub200-lr1-L60-3seeds", maxDepth: 60, lrScale: 1, cap: 300, seeds: 3),
             candidate("sub200-lr2-L50", maxDepth: 50, lrScale: 2, cap: 300, seeds: 1),
@@ -442,6 +480,7 @@ extension ScalingLawProtocol {
                 perOutput.centring = .perOutput
                 return perOutput
             }(),
+        ] + factorCandidates(base: chosen) + [
             // The paper protocol at its two shallowest depths, one seed: the same runs as `--full`
             // (same specifications and cache entries), to compare l* with the subset protocols.
             {
