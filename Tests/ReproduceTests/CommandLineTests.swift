@@ -303,10 +303,10 @@ final class CommandLineTests: XCTestCase {
 // MARK: - Runs through the binary: train, SIGINT and resume, prepared caches, --full, --jobs
 
 extension CommandLineTests {
-    /// A tiny training: 200 samples, 20 steps an epoch; long enough (12 epochs) that a SIGINT
-    /// sent at the first epoch-end checkpoint lands before the stop.
+    /// A tiny training: 200 samples, 20 steps an epoch; long enough (6 epochs) that a SIGINT
+    /// sent at the first epoch-end checkpoint lands well before the stop.
     private static let trainArguments = ["train", "--depth", "3", "--width", "16", "--train-per-class", "20", "--probe-per-class", "2",
-                                         "--batch-size", "10", "--epochs", "12", "--seed", "5", "--quiet"]
+                                         "--batch-size", "10", "--epochs", "6", "--seed", "5", "--quiet"]
 
     /// The one record in a cache directory, decoded.
     private func onlyRecord(in cache: URL) throws -> RunRecord {
@@ -333,7 +333,7 @@ extension CommandLineTests {
         let straight = try Self.run(Self.trainArguments + ["--cache", "straight"], in: directory)
         XCTAssertEqual(straight.status, 0, straight.stderr)
         let reference = try onlyRecord(in: directory.appendingPathComponent("straight"))
-        XCTAssertEqual(reference.totalSteps, 240)
+        XCTAssertEqual(reference.totalSteps, 120)
         XCTAssertTrue(straight.stdout.contains("straight/\(reference.configurationHash).json"), "train prints where its record went")
 
         // Interrupt at the first checkpoint (written at the end of epoch 1).
