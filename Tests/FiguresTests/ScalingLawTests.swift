@@ -189,10 +189,13 @@ final class ScalingLawTests: XCTestCase {
     /// A record whose final training-probe alignment peaks at `peak`.
     private func record(_ spec: RunSpec, peak: Int) -> RunRecord {
         let L = spec.architecture.depth
-        return RunRecord(spec: spec, trainingSampleCount: 100, stepsPerEpoch: 1, epochs: [],
-                         alignments: [AlignmentSnapshot(step: 1, epoch: 1, trainProbe: (1...L).map { $0 == peak ? 1.0 : 0.1 },
+        let steps = (100 + spec.batchSize - 1) / spec.batchSize
+        return RunRecord(spec: spec, trainingSampleCount: 100, stepsPerEpoch: steps,
+                         epochs: [EpochEntry(epoch: 1, step: steps, batches: steps, trainLoss: 0.1, trainAccuracy: 1,
+                                             testLoss: 0.2, testAccuracy: 0.8, wallSeconds: 1)],
+                         alignments: [AlignmentSnapshot(step: steps, epoch: 1, trainProbe: (1...L).map { $0 == peak ? 1.0 : 0.1 },
                                                         testProbe: (1...L).map { $0 == peak ? 1.0 : 0.1 })],
-                         stopReason: .thresholdReached, totalSteps: 1, finalTrain: Evaluation(loss: 0.1, accuracy: 1),
+                         stopReason: .thresholdReached, totalSteps: steps, finalTrain: Evaluation(loss: 0.1, accuracy: 1),
                          finalTest: Evaluation(loss: 0.2, accuracy: 0.8), wallSeconds: 1, machine: "", finalWeightsFile: nil)
     }
 

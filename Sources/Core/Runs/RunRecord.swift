@@ -127,11 +127,18 @@ public struct RunRecord: Codable, Sendable {
     public var machine: String
     /// File name (in the cache directory) of the final weights, when saved.
     public var finalWeightsFile: String?
+    /// The data the run was trained on (nil for data that were not read from dataset files,
+    /// e.g. in tests); checked on read against the data the current run would read.
+    public var dataFingerprint: DataFingerprint?
+    /// ``computedChecksum()`` at the time the record was stored, set by ``RunCache/store(_:)``;
+    /// nil in records written before records had checksums (upgrade them with
+    /// `reproduce migrate-records`).
+    public var checksum: String?
 
     public init(spec: RunSpec, trainingSampleCount: Int, stepsPerEpoch: Int, epochs: [EpochEntry],
                 alignments: [AlignmentSnapshot], stopReason: StopReason, totalSteps: Int,
                 finalTrain: Evaluation, finalTest: Evaluation, wallSeconds: Double, machine: String,
-                finalWeightsFile: String?) {
+                finalWeightsFile: String?, dataFingerprint: DataFingerprint? = nil) {
         self.formatVersion = Self.currentFormatVersion
         self.spec = spec
         self.configurationHash = spec.configurationHash
@@ -146,6 +153,15 @@ public struct RunRecord: Codable, Sendable {
         self.wallSeconds = wallSeconds
         self.machine = machine
         self.finalWeightsFile = finalWeightsFile
+        self.dataFingerprint = dataFingerprint
+    }
+
+    /// The record's checksum: FNV-1a 64 (16 hex digits) of its compact JSON with sorted keys
+    /// and without the `checksum` field (the encoding of ``RunCache``).
+    public func computedChecksum() throws -> String {
+        var copy = self
+        copy.checksum = nil
+        return StableHash.hexDigits(StableHash.fnv1a64(try RunCache.jsonEncoder(pretty: false).encode(copy)))
     }
 
     /// The last alignment measurement, if any.
@@ -160,6 +176,7 @@ public struct RunRecord: Codable, Sendable {
         var copy = self
         copy.wallSeconds = 0
         copy.machine = ""
+        copy.checksum = nil
         for index in copy.epochs.indices { copy.epochs[index].wallSeconds = 0 }
         return copy
     }
