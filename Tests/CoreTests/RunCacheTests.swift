@@ -24,10 +24,10 @@ final class RunCacheTests: XCTestCase {
 
     private func record(for spec: RunSpec) -> RunRecord {
         RunRecord(spec: spec, trainingSampleCount: 200, stepsPerEpoch: 7,
-                  epochs: [EpochEntry(epoch: 1, step: 7, batches: 7, trainLoss: .nan, trainAccuracy: 0.2,
+                  epochs: [EpochEntry(epoch: 1, step: 7, batches: 7, trainLoss: 2.1, trainAccuracy: 0.2,
                                       testLoss: 2.0, testAccuracy: 0.25, wallSeconds: 1.5)],
                   alignments: [AlignmentSnapshot(step: 0, epoch: 0, trainProbe: [0.1, 0.2, 0.3], testProbe: [0.1, 0.2, 0.3])],
-                  stopReason: .diverged, totalSteps: 7, finalTrain: Evaluation(loss: 2.1, accuracy: 0.2),
+                  stopReason: .epochCap, totalSteps: 7, finalTrain: Evaluation(loss: 2.1, accuracy: 0.2),
                   finalTest: Evaluation(loss: 2.0, accuracy: 0.25), wallSeconds: 1.5, machine: "test", finalWeightsFile: nil)
     }
 
@@ -108,7 +108,10 @@ final class RunCacheTests: XCTestCase {
         let cache = RunCache(directory: directory)
         let spec = Self.smallSpec()
         XCTAssertNil(try cache.record(for: spec))
-        try cache.store(record(for: spec))
+        var diverged = record(for: spec)  // a diverged run's loss is NaN (A_l never is: the engine gives 0 when undefined)
+        diverged.epochs[0].trainLoss = .nan
+        diverged.stopReason = .diverged
+        try cache.store(diverged)
         let loaded = try XCTUnwrap(try cache.record(for: spec))
         XCTAssertEqual(loaded.epochs.count, 1)
         XCTAssertEqual(loaded.epochs[0].testAccuracy, 0.25)

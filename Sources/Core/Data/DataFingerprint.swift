@@ -75,7 +75,7 @@ public struct DataFingerprint: Codable, Sendable, Equatable {
     /// The fingerprint of the files `name` would be read from, or nil when the dataset is not
     /// (completely) on this machine. Each file is hashed once per (path, length, modification
     /// time): results are kept in memory and, when `memoDirectory` is given, in its
-    /// `.data-fingerprints.json` (best effort; a read-only directory is fine).
+    /// `.data-fingerprints` (best effort; a read-only directory is fine).
     /// - Throws: `DatasetError` when a file cannot be read or decompressed.
     public static func of(_ name: DatasetName, dataDirectory: URL?, memoDirectory: URL?) throws -> DataFingerprint? {
         guard case let .success(files) = DatasetLocator.locate(name, dataDirectory: dataDirectory) else { return nil }
@@ -91,7 +91,7 @@ public struct DataFingerprint: Codable, Sendable, Equatable {
 /// Fingerprints of data files already computed, keyed by path, on-disk length and modification time.
 final class FingerprintMemo: @unchecked Sendable {
     static let shared = FingerprintMemo()
-    static let fileName = ".data-fingerprints.json"
+    static let fileName = ".data-fingerprints"
     private let lock = NSLock()
     private var known: [String: DataFingerprint.File] = [:]
 

@@ -8,7 +8,7 @@ import Foundation
 ///   rewritten every epoch and removed once the record is written;
 /// - `<hash>.weights`: the final weights (`DenseNetwork.serialized()`), when the spec asks for them;
 /// - `<hash>.lock`: present while a process trains the run (``RunLock``);
-/// - `.data-fingerprints.json`: a memo of dataset file fingerprints (``DataFingerprint``).
+/// - `.data-fingerprints`: a memo of dataset file fingerprints (``DataFingerprint``).
 ///
 /// Every file is written atomically (``AtomicFile``), so a run killed at any
 /// moment leaves either the previous or the new version of each file.

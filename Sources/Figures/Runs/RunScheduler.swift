@@ -78,7 +78,8 @@ extension RunScheduler {
     func cachedRecord(_ spec: RunSpec) -> Result<RunRecord, Error> {
         Result {
             let cache = RunCache(directory: cacheDirectory)
-            let expected = try cache.dataFingerprint(of: spec.dataset, dataDirectory: dataDirectory)
+            // Nothing is written under --cached-only (the cache may be read-only), not even the fingerprint memo.
+            let expected = try DataFingerprint.of(spec.dataset, dataDirectory: dataDirectory, memoDirectory: nil)
             guard let (record, check) = try cache.verifiedRecord(for: spec, expectedData: expected) else {
                 throw RunSchedulerError.notInCache(spec.label)
             }
