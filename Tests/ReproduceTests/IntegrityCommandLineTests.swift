@@ -23,12 +23,12 @@ final class IntegrityCommandLineTests: XCTestCase {
     final class Running {
         let process = Process()
         let stdoutURL: URL, stderrURL: URL
-        init(_ arguments: [String], in directory: URL) throws {
+        init(_ arguments: [String], in directory: URL, executable: URL? = nil) throws {
             stdoutURL = directory.appendingPathComponent(".out-\(UUID())")
             stderrURL = directory.appendingPathComponent(".err-\(UUID())")
             FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
             FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-            process.executableURL = IntegrityCommandLineTests.binary
+            process.executableURL = executable ?? IntegrityCommandLineTests.binary
             process.arguments = arguments
             process.currentDirectoryURL = directory
             process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
@@ -280,6 +280,22 @@ final class IntegrityCommandLineTests: XCTestCase {
         XCTAssertEqual(directoryTargets.status, 66, directoryTargets.all)
         XCTAssertTrue(directoryTargets.stderr.contains("it is a directory, not a file"), directoryTargets.stderr)
         XCTAssertFalse(directoryTargets.stderr.contains("NSCocoaErrorDomain"), directoryTargets.stderr)
+        // An unreadable directory is not "not found" (needs root to drop to another user; skipped otherwise).
+        if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") {
+            let locked = workspace.appendingPathComponent("locked")
+            try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: workspace.path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: locked.path)
+            let targetsCopy = workspace.appendingPathComponent("targets.json")
+            try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.targets), to: targetsCopy)
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: targetsCopy.path)
+            let asNobody = try Running(["--reuid", "65534", "--regid", "65534", "--clear-groups", Self.binary.path,
+                                        "check", "--out", "locked", "--targets", "targets.json"],
+                                       in: workspace, executable: URL(fileURLWithPath: "/usr/bin/setpriv")).wait()
+            XCTAssertEqual(asNobody.status, 66, asNobody.all)
+            XCTAssertTrue(asNobody.stderr.contains("locked cannot be read (permission denied)"), asNobody.stderr)
+            XCTAssertFalse(asNobody.stderr.contains("no stored results"), asNobody.stderr)
+        }
         let help = try run(["--help"])
         XCTAssertTrue(help.stdout.contains("143") && help.stdout.contains("migrate-records"), help.stdout)
     }

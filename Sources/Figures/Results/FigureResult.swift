@@ -133,6 +133,11 @@ public struct ResultsFile: Codable, Sendable {
     /// Reads `results.json`; returns an empty file when none exists.
     /// - Throws: `FileError.corrupt` naming the file and the problem.
     public static func load(from url: URL) throws -> ResultsFile? {
+        let directory = url.deletingLastPathComponent().path
+        if SystemErrorText.isDirectory(directory), access(directory, R_OK | X_OK) != 0 {
+            // An unreadable directory would otherwise look empty ("no stored results").
+            throw FileError.unreadable(path: url.path, reason: "its directory \(directory) cannot be read (permission denied); check the directory's permissions")
+        }
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
