@@ -59,6 +59,7 @@ struct Reproduce: ParsableCommand {
             CheckCommand.self,
             ReportCommand.self,
             TrainCommand.self,
+            FactorsCommand.self,
             BenchCommand.self,
             MigrateRecordsCommand.self,
         ],

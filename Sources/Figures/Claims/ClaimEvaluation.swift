@@ -104,11 +104,13 @@ public enum ClaimEvaluator {
     public static func evaluate(targets: TargetsFile, results: [FigureResult]) -> [ClaimResult] {
         var evaluated: [ClaimResult] = []
         for claim in targets.claims {
-            let figureResults = results.filter { $0.id == claim.figure }
+            let figureResults = results.filter { $0.id == claim.figure && $0.protocolFamily == claim.protocolFamily }
             if figureResults.isEmpty {
+                let command = "reproduce \(claim.figure)" + (claim.protocolFamily.map { " --protocol \($0)" } ?? "")
                 evaluated.append(ClaimResult(
                     claim: claim, profile: claim.profiles?.first ?? .quick, measured: nil,
-                    detail: "figure '\(claim.figure)' has not been run (run: reproduce \(claim.figure))", verdict: .notRun))
+                    detail: "figure '\(claim.figure)' has not been run" + (claim.protocolFamily.map { " under the \($0) protocol" } ?? "")
+                        + " (run: \(command))", verdict: .notRun))
                 continue
             }
             for result in figureResults {
@@ -158,7 +160,8 @@ public enum ClaimEvaluator {
     /// What is wrong with the results of the figures that ran, claim by claim: a claim the
     /// targets declare for the figure and its profile with no measurement, an id the targets do
     /// not declare for the figure, a measurement with neither a finite value nor a not-run
-    /// reason, and an id measured more than once. Each fails the gate.
+    /// reason, and an id measured more than once. Each fails the gate. Claims are those of the
+    /// result's protocol family (``ClaimTarget/protocolFamily``).
     public static func defects(targets: TargetsFile, results: [FigureResult]) -> [ResultDefect] {
         var defects: [ResultDefect] = []
         for result in results {
@@ -166,7 +169,8 @@ public enum ClaimEvaluator {
                 defects.append(ResultDefect(figure: result.id, profile: result.profile, claimId: claimId, kind: kind))
             }
             let ids = result.measurements.map(\.claimId)
-            for claim in targets.claims(forFigure: result.id) where claim.applies(to: result.profile) && !ids.contains(claim.id) {
+            for claim in targets.claims(forFigure: result.id)
+            where claim.protocolFamily == result.protocolFamily && claim.applies(to: result.profile) && !ids.contains(claim.id) {
                 add(claim.id, .missing)
             }
             var seen = Set<String>()
@@ -178,7 +182,9 @@ public enum ClaimEvaluator {
                     }
                     continue
                 }
-                if !targets.declares(measurement.claimId, forFigure: result.id) { add(measurement.claimId, .undeclared) }
+                if !targets.declares(measurement.claimId, forFigure: result.id, protocolFamily: result.protocolFamily) {
+                    add(measurement.claimId, .undeclared)
+                }
                 if let value = measurement.value {
                     if !value.isFinite { add(measurement.claimId, .noValue) }
                 } else if (measurement.notRunReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {

@@ -60,6 +60,9 @@ public struct ClaimTarget: Codable, Equatable, Sendable {
     public var justification: String
     /// Present only for a documented known deviation of a paper claim.
     public var knownDeviation: KnownDeviation?
+    /// The protocol family whose results the claim is checked against (`--protocol`, e.g.
+    /// "authors"); nil = the paper's protocol, the default.
+    public var protocolFamily: String?
 
     /// The comparison in force.
     public var effectiveComparison: Comparison { comparison ?? .within }
@@ -157,10 +160,11 @@ public struct TargetsFile: Codable, Sendable {
         }
     }
 
-    /// Whether figure `figure` may emit a measurement with id `id`: a claim or an informational
+    /// Whether figure `figure`, run under `protocolFamily` (nil: the paper's), may emit a
+    /// measurement with id `id`: a claim of that figure and family, or an informational
     /// measurement declared for that figure.
-    public func declares(_ id: String, forFigure figure: String) -> Bool {
-        claims.contains { $0.id == id && $0.figure == figure }
+    public func declares(_ id: String, forFigure figure: String, protocolFamily: String? = nil) -> Bool {
+        claims.contains { $0.id == id && $0.figure == figure && $0.protocolFamily == protocolFamily }
             || (informational ?? []).contains { $0.id == id && $0.figure == figure }
     }
 
