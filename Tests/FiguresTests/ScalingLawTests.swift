@@ -350,6 +350,12 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertEqual(loaded.count, stored.count, "every committed record belongs to the paper protocol")
         // Records from before other centrings were kept decode with none.
         XCTAssertTrue(loaded.contains { $0.finalAlignment?.otherCentrings == nil })
+        // Every committed record is migrated (issue 11): a checksum, and the fingerprint of the
+        // Debian Fashion-MNIST files it was trained on, which it matches where they are installed.
+        XCTAssertTrue(loaded.allSatisfy { $0.checksum != nil && $0.dataFingerprint != nil })
+        if let current = try DataFingerprint.of(.fashionMNIST, dataDirectory: nil, memoDirectory: nil) {
+            XCTAssertTrue(loaded.allSatisfy { $0.dataFingerprint == current })
+        }
     }
 
     func testCachedOnlySchedulerReturnsStoredRecordsAndTrainsNothing() throws {

@@ -79,17 +79,24 @@ final class IntegrityCommandLineTests: XCTestCase {
 
     // MARK: Fault 1
 
-    /// Fault 1: two figure commands on one --out at the same time both keep their results.
-    func testFault1ConcurrentFiguresOnOneOutKeepBothResults() throws {
-        let common = ["--quick", "--out", "shared", "--cache", "cache", "--targets", Self.targets]
-        let theory = try Running(["theory"] + common, in: workspace)
-        let thmA = try Running(["thmA"] + common, in: workspace)
-        let outputs = [theory.wait(), thmA.wait()]
-        for output in outputs { XCTAssertEqual(output.status, 0, output.stderr) }
+    /// Fault 1: figure commands on one --out at the same time all keep their results. thmA
+    /// computes for seconds (it reads results.json at its start and writes at its end); fig3 and
+    /// fig7 under --cached-only with an empty cache finish within a second, in between: the old
+    /// read-once, write-at-the-end code kept only thmA.
+    func testFault1ConcurrentFiguresOnOneOutKeepAllResults() throws {
+        try FileManager.default.createDirectory(at: workspace.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        let common = ["--quick", "--out", "shared", "--targets", Self.targets]
+        let commands = [["thmA", "--cache", "cache"] + common,
+                        ["fig3", "--cached-only", "--cache", "empty"] + common,
+                        ["fig7", "--cached-only", "--cache", "empty"] + common]
+        let running = try commands.map { try Running($0, in: workspace) }
+        for output in running.map({ $0.wait() }) { XCTAssertEqual(output.status, 0, output.stderr) }
         let data = try Data(contentsOf: workspace.appendingPathComponent("shared/results.json"))
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         let ids = (json["figures"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
-        XCTAssertEqual(Set(ids), ["theory", "thmA"], "both figures' results survive")
+        XCTAssertEqual(Set(ids), ["thmA", "fig3", "fig7"], "every figure's result survives")
+        let report = try String(contentsOf: workspace.appendingPathComponent("shared/report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("thmA") && report.contains("fig7"), "the report is rebuilt from the merged results")
     }
 
     // MARK: Fault 2
