@@ -287,6 +287,12 @@ final class IntegrityCommandLineTests: XCTestCase {
         XCTAssertEqual(directoryTargets.status, 66, directoryTargets.all)
         XCTAssertTrue(directoryTargets.stderr.contains("it is a directory, not a file"), directoryTargets.stderr)
         XCTAssertFalse(directoryTargets.stderr.contains("NSCocoaErrorDomain"), directoryTargets.stderr)
+        let resultsDirectory = workspace.appendingPathComponent("dir/results.json")
+        try FileManager.default.createDirectory(at: resultsDirectory, withIntermediateDirectories: true)
+        let directoryResults = try run(["check", "--out", "dir", "--targets", Self.targets])
+        XCTAssertEqual(directoryResults.status, 66, directoryResults.all)
+        XCTAssertTrue(directoryResults.stderr.contains("results.json': it is a directory, not a file"), directoryResults.stderr)
+        XCTAssertFalse(directoryResults.stderr.contains("NSCocoaErrorDomain"), directoryResults.stderr)
         // An unreadable directory is not "not found" (needs root to drop to another user; skipped otherwise).
         if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") {
             let locked = workspace.appendingPathComponent("locked")
