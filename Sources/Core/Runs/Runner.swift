@@ -175,6 +175,11 @@ struct RunData {
 
     init(spec: RunSpec, split: DatasetSplit) throws {
         let root = SeededGenerator(seed: spec.seed)
+        // Empty files are a data fault (exit 65), not an impossible request.
+        for (part, partition) in [(split.train, DatasetPartition.train), (split.test, .test)] where part.count == 0 {
+            throw DatasetError.tooFewSamples(dataset: spec.dataset, partition: partition, label: 0, available: 0,
+                                             standard: spec.dataset.smallestStandardClass(partition))
+        }
         var train = split.train
         if let perClass = spec.trainSubsetPerClass {
             var generator = root.derived("subset")
