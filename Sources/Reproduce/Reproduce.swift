@@ -38,7 +38,9 @@ struct Reproduce: ParsableCommand {
             Exit codes:
               0   success; for check: every band held and every paper claim
                   that ran reproduced or is a documented deviation
-              1   check: the gate failed
+              1   check: the gate failed (a band left, an undocumented failing
+                  paper claim, or a result defect: a declared claim missing, an
+                  undeclared id, a null value without reason, an id twice)
               64  usage: unknown figure id, bad flag or flag value
               65  corrupt input: results, targets, record or dataset file; a run
                   record that is unverified (run migrate-records) or was
