@@ -77,9 +77,15 @@ public struct AlignmentSchedule: Codable, Hashable, Sendable {
     /// Measure at each ``RunMilestone`` of the stopping rule (nil = no; absent from the
     /// canonical JSON then, so older specifications keep their hashes).
     public var atMilestones: Bool?
+    /// Measure at the end of these epochs (counted from 1; nil = none, absent from the canonical
+    /// JSON). A replay of a finished run with its last epochs listed gives A_l over the epochs
+    /// before its stop without changing what is trained (``PeakStability``).
+    public var atEpochs: [Int]?
 
     public init(atInitialisation: Bool = true, logSpacedStepsPerDecade: Int = 0, logSpacedUntilEpoch: Double = 0,
-                everyEpoch: Bool = false, atStop: Bool = true, centring: Centring = .full, atMilestones: Bool? = nil) {
+                everyEpoch: Bool = false, atStop: Bool = true, centring: Centring = .full, atMilestones: Bool? = nil,
+                atEpochs: [Int]? = nil) {
+        self.atEpochs = atEpochs
         self.atInitialisation = atInitialisation
         self.logSpacedStepsPerDecade = logSpacedStepsPerDecade
         self.logSpacedUntilEpoch = logSpacedUntilEpoch
@@ -97,7 +103,7 @@ public struct AlignmentSchedule: Codable, Hashable, Sendable {
 
     /// Whether any measurement is scheduled.
     public var measuresAnything: Bool {
-        atInitialisation || everyEpoch || atStop || atMilestones == true || (logSpacedStepsPerDecade > 0 && logSpacedUntilEpoch > 0)
+        atInitialisation || everyEpoch || atStop || atMilestones == true || !(atEpochs ?? []).isEmpty || (logSpacedStepsPerDecade > 0 && logSpacedUntilEpoch > 0)
     }
 
     /// The log-spaced measurement steps (ascending, distinct, all ≥ 1), up to
@@ -280,6 +286,9 @@ public struct RunSpec: Codable, Hashable, Sendable {
             }
         default:
             break
+        }
+        if let epochs = alignment.atEpochs, let bad = epochs.first(where: { $0 < 1 }) {
+            throw RunSpecError.invalidSetting("the alignment schedule lists epoch \(bad); epochs count from 1")
         }
         guard alignment.logSpacedStepsPerDecade >= 0, alignment.logSpacedUntilEpoch.isFinite,
               alignment.logSpacedUntilEpoch >= 0 else {

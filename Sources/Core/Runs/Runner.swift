@@ -356,7 +356,8 @@ struct TrainingSession {
                     _ = closeEpoch()
                     stopReason = .stepCap
                 }
-                if logSpacedSteps.contains(position.step) || (isEpochEnd && spec.alignment.everyEpoch)
+                let listedEpoch = isEpochEnd && spec.alignment.atEpochs?.contains(position.completedEpochs) == true
+                if logSpacedSteps.contains(position.step) || (isEpochEnd && spec.alignment.everyEpoch) || listedEpoch
                     || (stopReason != nil && spec.alignment.atStop) || (milestoneReached && spec.alignment.atMilestones == true) {
                     measure()
                 }
