@@ -13,7 +13,9 @@ struct CheckCommand: ParsableCommand {
             paper-targets.json; recomputes nothing. Exits 0 only when every regression band held
             and every paper claim that ran is REPRODUCED or a documented known deviation. Claims
             that could not run are listed as 'not run' and never count as passed; the gate fails
-            when nothing at all was measured.
+            when nothing at all was measured, and when a figure that ran omits a claim it declares
+            (for its profile, in the targets file), emits an undeclared id, emits a measurement with
+            neither a finite value nor a not-run reason, or emits an id twice (each is named).
             """
     )
 
@@ -28,6 +30,16 @@ struct CheckCommand: ParsableCommand {
                     .filter { claim in full.figures.contains { $0.id == claim.claim.figure } }
             }
             print(ClaimTable.render(claims))
+            let defects = ClaimEvaluator.defects(targets: targets, results: (main?.figures ?? []) + (full?.figures ?? []))
+            if !defects.isEmpty {
+                print("\nresult defects (each fails the gate):")
+                for defect in defects { print("  " + defect.description) }
+            }
+            let unchecked = ((main?.figures ?? []) + (full?.figures ?? [])).filter { !($0.provenance.uncheckedRecords ?? []).isEmpty }
+            if !unchecked.isEmpty {
+                print("\nfigures drawn from run records not checked against their data (dataset absent): "
+                      + unchecked.map { "\($0.id) [\($0.profile.rawValue)] (\($0.provenance.uncheckedRecords?.count ?? 0) records)" }.joined(separator: ", "))
+            }
             let measured = claims.filter { $0.measured != nil }.count
             let failing = claims.filter { $0.verdict.failsGate }
             if measured == 0 {
@@ -38,6 +50,11 @@ struct CheckCommand: ParsableCommand {
             if !qualified.isEmpty {
                 print("\nqualified verdicts (partial runs or a changed protocol; see the details above): "
                       + qualified.map { "\($0.claim.id) [\($0.profile.rawValue)]" }.joined(separator: ", "))
+            }
+            if !defects.isEmpty {
+                print("\ngate: FAIL — " + (failing.map { "\($0.claim.id) (\($0.verdictText))" } + defects.map { "\($0.claimId) (\($0.kind.rawValue))" })
+                    .joined(separator: ", "))
+                throw ExitCode(1)
             }
             if failing.isEmpty {
                 print("\ngate: PASS — \(measured) measured claims (\(qualified.count) qualified); every band held and every paper claim reproduced or documented")

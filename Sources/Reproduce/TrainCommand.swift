@@ -12,7 +12,7 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Example (the setting of the paper's Fig. 2/7 with width 100): reproduce train --depth 10 --width 100 --lr 0.003 --epochs 20
 
-            Alignments are measured on a class-balanced probe drawn from the training set and on a test probe of the same size: at initialisation, at log-spaced steps during the first epoch, after every epoch and at the stop. The record (JSON) is written to the cache directory under the run's configuration hash; running the same command again prints it without training. Ctrl-C saves a checkpoint; the same command resumes from it.
+            Alignments are measured on a class-balanced probe drawn from the training set and on a test probe of the same size: at initialisation, at log-spaced steps during the first epoch, after every epoch and at the stop. The record (JSON) is written to the cache directory under the run's configuration hash; running the same command again prints it without training (after checking it: checksum, contents, and that it was trained on the dataset files now read). Ctrl-C or SIGTERM saves a checkpoint; the same command resumes from it. A second identical training on the same cache waits for the first (naming it) and then prints its record.
 
             Assumption: the paper says only "SGD with momentum and weight decay"; the defaults momentum 0.9 and weight decay 5e-4 are the usual choices, not the paper's numbers.
             """
@@ -182,13 +182,13 @@ struct TrainCommand: ParsableCommand {
                             progress: bar)
         Interruption.install()
         runner.stopRequested = { _ in Interruption.isRequested }
+        runner.notice = { printError($0) }
         let record: RunRecord
+        let check: DataCheck
         do {
+            if let error = DatasetLocator.partialCopyError(of: spec.dataset, dataDirectory: runner.dataDirectory) { throw error }
             try AtomicFile.ensureWritableDirectory(cacheDirectory)
-            record = try runner.run(spec)
-        } catch let error as RunError {
-            FileHandle.standardError.write(Data(("\n" + error.description + "\n").utf8))
-            throw ExitCode(130)
+            (record, check) = try runner.runChecked(spec)
         } catch let error as RunSpecError {
             FileHandle.standardError.write(Data(("error: " + error.description + "\n").utf8))
             throw ExitCode(64)
@@ -197,6 +197,9 @@ struct TrainCommand: ParsableCommand {
         }
         for line in Self.summary(of: record, recordPath: runner.cache.recordURL(for: spec).relativePathFromCurrentDirectory) {
             print(line)
+        }
+        if case let .unchecked(reason) = check {
+            print("unverified: \(reason)")
         }
     }
 

@@ -276,10 +276,13 @@ final class ScalingLawTests: XCTestCase {
     /// A record whose final training-probe alignment peaks at `peak`.
     private func record(_ spec: RunSpec, peak: Int) -> RunRecord {
         let L = spec.architecture.depth
-        return RunRecord(spec: spec, trainingSampleCount: 100, stepsPerEpoch: 1, epochs: [],
-                         alignments: [AlignmentSnapshot(step: 1, epoch: 1, trainProbe: (1...L).map { $0 == peak ? 1.0 : 0.1 },
+        let steps = (100 + spec.batchSize - 1) / spec.batchSize
+        return RunRecord(spec: spec, trainingSampleCount: 100, stepsPerEpoch: steps,
+                         epochs: [EpochEntry(epoch: 1, step: steps, batches: steps, trainLoss: 0.1, trainAccuracy: 1,
+                                             testLoss: 0.2, testAccuracy: 0.8, wallSeconds: 1)],
+                         alignments: [AlignmentSnapshot(step: steps, epoch: 1, trainProbe: (1...L).map { $0 == peak ? 1.0 : 0.1 },
                                                         testProbe: (1...L).map { $0 == peak ? 1.0 : 0.1 })],
-                         stopReason: .thresholdReached, totalSteps: 1, finalTrain: Evaluation(loss: 0.1, accuracy: 1),
+                         stopReason: .thresholdReached, totalSteps: steps, finalTrain: Evaluation(loss: 0.1, accuracy: 1),
                          finalTest: Evaluation(loss: 0.2, accuracy: 0.8), wallSeconds: 1, machine: "", finalWeightsFile: nil)
     }
 
@@ -430,6 +433,7 @@ final class ScalingLawTests: XCTestCase {
         let paperSpecs = ScalingLawProtocol.paper(.fashionMNIST, seeds: ScalingLawProtocol.fullSeeds).specs(baseSeed: 1)
         let paperByHash = Dictionary(uniqueKeysWithValues: paperSpecs.map { ($0.configurationHash, $0) })
         XCTAssertFalse(stored.isEmpty, "runs/full holds the committed records")
+        let current = try DataFingerprint.of(.fashionMNIST, dataDirectory: nil, memoDirectory: nil)
         for name in stored {
             let hash = String(name.dropLast(".json".count))
             guard let spec = paperByHash[hash] else {
@@ -440,6 +444,11 @@ final class ScalingLawTests: XCTestCase {
             XCTAssertEqual(record.configurationHash, hash, name)
             XCTAssertEqual(record.spec, spec, name)
             XCTAssertEqual(record.finalAlignment?.trainProbe.count, spec.architecture.depth, name)
+            // Every committed record is migrated (issue 11): a checksum, and the fingerprint of the
+            // Debian Fashion-MNIST files it was trained on, which it matches where they are installed.
+            XCTAssertNotNil(record.checksum, name)
+            XCTAssertNotNil(record.dataFingerprint, name)
+            if let current { XCTAssertEqual(record.dataFingerprint, current, name) }
         }
     }
 

@@ -58,6 +58,9 @@ public struct Provenance: Codable, Equatable, Sendable {
     /// Command-line options that changed the profile's protocol or what was trained
     /// (e.g. "--seeds 2 --depths 70,80 --cached-only"); nil when there were none.
     public var protocolOptions: String?
+    /// Run records used without their data being checked against the dataset files (the
+    /// dataset was absent under `--cached-only`), as "hash (label): reason"; nil when there were none.
+    public var uncheckedRecords: [String]? = nil
 }
 
 /// Everything one figure produced: files, measurements, protocol and provenance.
@@ -114,13 +117,35 @@ public struct ResultsFile: Codable, Sendable {
         figures.sort { ($0.id.figureSortKey, $0.profile.rawValue) < ($1.id.figureSortKey, $1.profile.rawValue) }
     }
 
+    /// Merges `result` into the results file at `url` under an exclusive lock on the hidden
+    /// `.results.json.lock` beside it, re-reading the file first: commands that share one
+    /// `--out` and finish at the same time never lose each other's results.
+    public static func merge(_ result: FigureResult, into url: URL) throws {
+        try withLock(on: url) {
+            var file = try load(from: url) ?? ResultsFile()
+            file.merge(result)
+            try file.write(to: url)
+        }
+    }
+
+    /// Runs `body` holding the lock that ``merge(_:into:)`` takes on the results file at `url`
+    /// (e.g. to rebuild the report from a state no other command is changing).
+    public static func withLock<T>(on url: URL, _ body: () throws -> T) throws -> T {
+        try FileLock.withExclusiveLock(url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".lock"), body)
+    }
+
     /// Reads `results.json`; returns an empty file when none exists.
     /// - Throws: `FileError.corrupt` naming the file and the problem.
     public static func load(from url: URL) throws -> ResultsFile? {
+        let directory = url.deletingLastPathComponent().path
+        if SystemErrorText.isDirectory(directory), access(directory, R_OK | X_OK) != 0 {
+            // An unreadable directory would otherwise look empty ("no stored results").
+            throw FileError.unreadable(path: url.path, reason: "its directory \(directory) cannot be read (permission denied); check the directory's permissions")
+        }
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw FileError.unreadable(path: url.path, reason: "\(error.localizedDescription)")
+            throw FileError.unreadable(path: url.path, reason: SystemErrorText.describe(error, path: url.path))
         }
         do {
             let file = try JSONDecoder().decode(ResultsFile.self, from: data)
@@ -131,15 +156,31 @@ public struct ResultsFile: Codable, Sendable {
         } catch let error as FileError {
             throw error
         } catch {
-            throw FileError.corrupt(path: url.path, reason: JSONErrorText.describe(error) + " (delete it and rerun the figures to rebuild it)")
+            throw FileError.corrupt(path: url.path, reason: JSONErrorText.describe(error, expected: "an object with schemaVersion and figures")
+                                    + " (delete it and rerun the figures to rebuild it)")
         }
     }
 
-    /// Writes the file atomically.
+    /// Writes the file atomically. A non-finite measured value (which JSON cannot hold) is
+    /// written as null without a not-run reason, which the gate reports as a defect.
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(self), to: url)
+        var finite = self
+        for f in finite.figures.indices {
+            for m in finite.figures[f].measurements.indices where finite.figures[f].measurements[m].value.map({ !$0.isFinite }) ?? false {
+                let value = finite.figures[f].measurements[m].value ?? 0
+                finite.figures[f].measurements[m].value = nil
+                finite.figures[f].measurements[m].detail = "non-finite value \(value) emitted; " + finite.figures[f].measurements[m].detail
+            }
+        }
+        let data: Data
+        do {
+            data = try encoder.encode(finite)
+        } catch {
+            throw FileError.writeFailed(path: url.path, reason: "the results cannot be encoded (\(error))")
+        }
+        try AtomicFile.write(data, to: url)
     }
 }
 
