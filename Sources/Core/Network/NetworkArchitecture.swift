@@ -62,7 +62,10 @@ public enum NetworkArchitectureError: Error, CustomStringConvertible, Equatable 
     public var description: String {
         switch self {
         case .nonPositiveDimension(let a):
-            return "Network architecture d=\(a.inputDimension), N=\(a.width), L=\(a.depth), k=\(a.outputDimension) is invalid: every dimension must be at least 1."
+            let dimensions = [("the depth L", a.depth), ("the width N", a.width),
+                              ("the input dimension d", a.inputDimension), ("the output dimension k", a.outputDimension)]
+            let bad = dimensions.filter { $0.1 < 1 }.map { "\($0.0) is \($0.1)" }
+            return "\(bad.joined(separator: " and ")); every dimension of a network must be at least 1"
         }
     }
 }
