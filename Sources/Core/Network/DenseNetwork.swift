@@ -48,6 +48,13 @@ public struct DenseNetwork<Scalar: BLASScalar>: Sendable {
         self.biases = biases
     }
 
+    /// A He-initialised network of a run specification's architecture.
+    /// - Precondition: `architecture` is ``Architecture/dense(_:)``.
+    public init(architecture: Architecture, generator: inout SeededGenerator) {
+        guard let shape = architecture.dense else { preconditionFailure("\(architecture) is not a fully connected network") }
+        self.init(architecture: shape, generator: &generator)
+    }
+
     /// A network with the given parameters.
     /// - Throws: ``NetworkParameterError`` when a matrix or bias has the wrong size for `architecture`.
     public init(architecture: NetworkArchitecture, weights: [Matrix<Scalar>], biases: [[Scalar]]) throws {

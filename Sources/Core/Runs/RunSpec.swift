@@ -114,8 +114,8 @@ public struct RunSpec: Codable, Hashable, Sendable {
     /// the training samples actually used (the subset, with their possibly
     /// corrupted labels), the test probe, of the same size, from the test set.
     public var probePerClass: Int
-    /// The network shape; its input and output sizes must match the dataset.
-    public var architecture: NetworkArchitecture
+    /// The kind and shape of the network; its input and output sizes must match the dataset.
+    public var architecture: Architecture
     /// The optimiser and its hyperparameters.
     public var optimizer: OptimizerSettings
     /// The training loss.
@@ -134,7 +134,7 @@ public struct RunSpec: Codable, Hashable, Sendable {
     public var saveFinalWeights: Bool
 
     public init(dataset: DatasetName, trainSubsetPerClass: Int? = nil, probePerClass: Int = 50,
-                architecture: NetworkArchitecture, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
+                architecture: Architecture, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
                 batchSize: Int = 128, stopping: StoppingRule, alignment: AlignmentSchedule = .endpoints,
                 labelNoiseFraction: Double = 0, seed: UInt64 = 0, saveFinalWeights: Bool = false) {
         self.dataset = dataset
@@ -151,10 +151,21 @@ public struct RunSpec: Codable, Hashable, Sendable {
         self.saveFinalWeights = saveFinalWeights
     }
 
+    /// A run of a fully connected network (``Architecture/dense(_:)``).
+    public init(dataset: DatasetName, trainSubsetPerClass: Int? = nil, probePerClass: Int = 50,
+                architecture: DenseArchitecture, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
+                batchSize: Int = 128, stopping: StoppingRule, alignment: AlignmentSchedule = .endpoints,
+                labelNoiseFraction: Double = 0, seed: UInt64 = 0, saveFinalWeights: Bool = false) {
+        self.init(dataset: dataset, trainSubsetPerClass: trainSubsetPerClass, probePerClass: probePerClass,
+                  architecture: .dense(architecture), optimizer: optimizer, loss: loss, batchSize: batchSize,
+                  stopping: stopping, alignment: alignment, labelNoiseFraction: labelNoiseFraction, seed: seed,
+                  saveFinalWeights: saveFinalWeights)
+    }
+
     /// The architecture of a fully connected network for `dataset`: input
     /// dimension d = the flattened image size, k = the number of classes.
-    public static func architecture(for dataset: DatasetName, width: Int, depth: Int, hasBias: Bool = true) -> NetworkArchitecture {
-        NetworkArchitecture(inputDimension: dataset.imageShape.featureCount, width: width, depth: depth,
+    public static func architecture(for dataset: DatasetName, width: Int, depth: Int, hasBias: Bool = true) -> DenseArchitecture {
+        DenseArchitecture(inputDimension: dataset.imageShape.featureCount, width: width, depth: depth,
                             outputDimension: dataset.classCount, hasBias: hasBias)
     }
 
@@ -190,8 +201,7 @@ public struct RunSpec: Codable, Hashable, Sendable {
         } catch {
             throw RunSpecError.invalidSetting("\(error)")
         }
-        let expected = Self.architecture(for: dataset, width: architecture.width, depth: architecture.depth,
-                                         hasBias: architecture.hasBias)
+        let expected = Self.architecture(for: dataset, width: 1, depth: 1)
         guard architecture.inputDimension == expected.inputDimension else {
             throw RunSpecError.architectureMismatch(
                 "the network takes \(architecture.inputDimension) inputs but \(dataset.displayName) images have \(expected.inputDimension) features")

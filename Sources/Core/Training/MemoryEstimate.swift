@@ -22,11 +22,16 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// The estimate for one run.
     public init(spec: RunSpec) {
         let a = spec.architecture
-        let sizes: [Double] = [Double(a.inputDimension)]
-            + Array(repeating: Double(a.width), count: max(0, a.depth - 1)) + [Double(a.outputDimension)]
+        // Units per layer N_0 … N_L (for another kind of network: its layers' output sizes).
+        let sizes: [Double]
         var parameters = 0.0
-        for l in 1..<sizes.count {
-            parameters += sizes[l] * sizes[l - 1] + (a.hasBias ? sizes[l] : 0)
+        switch a {
+        case let .dense(shape):
+            sizes = [Double(shape.inputDimension)]
+                + Array(repeating: Double(shape.width), count: max(0, shape.depth - 1)) + [Double(shape.outputDimension)]
+            for l in 1..<sizes.count {
+                parameters += sizes[l] * sizes[l - 1] + (shape.hasBias ? sizes[l] : 0)
+            }
         }
         let copies = 2 + spec.optimizer.stateBufferCount
         let scalar = Double(MemoryLayout<Float>.size)
