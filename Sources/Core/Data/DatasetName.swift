@@ -36,17 +36,6 @@ public enum DatasetName: String, CaseIterable, Codable, Hashable, Sendable, Cust
         case .cifar10, .cifar100: return ImageShape(channels: 3, height: 32, width: 32)
         }
     }
-
-    /// Number of samples in the standard training split (60000 or 50000).
-    public var standardTrainingCount: Int {
-        switch self {
-        case .fashionMNIST, .mnist, .kmnist: return 60_000
-        case .cifar10, .cifar100: return 50_000
-        }
-    }
-
-    /// Number of samples in the standard test split (10000 for all five).
-    public var standardTestCount: Int { 10_000 }
 }
 
 /// The shape of one image, channel-major: a flattened image stores channel 0

@@ -65,13 +65,6 @@ public struct OutputHessian: Sendable {
         gradient(errors: errors)
     }
 
-    /// Ψ v = Σ_{x,i} v_{x,i} ∇_θ f_i(x) for any v ∈ ℝ^{nk} (sample-major), at the same network and inputs.
-    /// - Precondition: `v.count == n·k`.
-    public func tangentFeatures(times v: [Double]) -> [Double] {
-        precondition(v.count == outputWeights.count, "v has \(v.count) entries, expected n·k = \(outputWeights.count)")
-        return gradient(errors: Self.backPropagate(network: network, layerInputs: layerInputs, outputVector: v))
-    }
-
     /// H_w v, exactly (R-operator, see the type's documentation).
     /// - Precondition: `v.count == P`.
     public func product(_ v: [Double]) -> [Double] {

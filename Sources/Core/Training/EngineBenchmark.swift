@@ -118,19 +118,6 @@ public enum EngineBenchmark {
         return (trainer, batches)
     }
 
-    /// Seconds per ``Trainer/step(features:labels:)`` (SGD with momentum, cross-entropy) on random
-    /// batches of `batchSize` samples with the architecture's input dimension and classes.
-    public static func timeTrainingStep(architecture: NetworkArchitecture, batchSize: Int, repeats: Int,
-                                        minimumSeconds: Double = 0.2) -> Timing {
-        var (trainer, batches) = stepWorkload(architecture: architecture, batchSize: batchSize)
-        var next = 0
-        return measure(repeats: repeats, minimumSeconds: minimumSeconds) {
-            let batch = batches[next % batches.count]
-            next += 1
-            trainer.step(features: batch.0, labels: batch.1)
-        }
-    }
-
     /// Seconds per training step and seconds for the same step's sgemm calls run alone
     /// (``trainingStepGemms(architecture:batchSize:)``), measured alternately.
     public static func timeTrainingStepAndItsGemms(architecture: NetworkArchitecture, batchSize: Int, repeats: Int,
