@@ -50,7 +50,7 @@ public struct HessianStudyConfiguration: Codable, Hashable, Sendable {
     }
 
     /// The bias-free architecture of the study.
-    public var architecture: NetworkArchitecture {
+    public var architecture: DenseArchitecture {
         RunSpec.architecture(for: dataset, width: width, depth: depth, hasBias: false)
     }
 

@@ -256,7 +256,7 @@ extension OutputHessian {
     /// The squared norm of each layer's block (W_l and b_l) of a parameter-space vector:
     /// E_l(v) = ‖v|_l‖² for l = 1…L (index l − 1). For a unit vector the entries sum to 1.
     /// - Precondition: `v.count == architecture.parameterCount`.
-    public static func layerEnergies(_ v: [Double], architecture: NetworkArchitecture) -> [Double] {
+    public static func layerEnergies(_ v: [Double], architecture: DenseArchitecture) -> [Double] {
         precondition(v.count == architecture.parameterCount, "v has \(v.count) entries, expected P = \(architecture.parameterCount)")
         let layout = ParameterLayout(architecture: architecture)
         var energies: [Double] = []
