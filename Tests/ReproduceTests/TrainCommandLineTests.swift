@@ -42,9 +42,9 @@ final class TrainCommandLineTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") else {
             throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
         }
-        // 150 steps with a measurement every epoch and log-spaced ones: hundreds of progress updates.
-        let run = try train(["--depth", "3", "--width", "16", "--train-per-class", "20", "--probe-per-class", "4",
-                             "--batch-size", "4", "--steps", "150", "--cache", "cache"])
+        // 200 steps over two epochs, measured at 12 log-spaced steps and every epoch: over 200 progress updates.
+        let run = try train(["--depth", "3", "--width", "16", "--train-per-class", "20", "--probe-per-class", "2",
+                             "--batch-size", "2", "--steps", "200", "--cache", "cache"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let lines = run.stderr.split(separator: "\n", omittingEmptySubsequences: true)
         // A start line and a finish line, plus at most one heartbeat should the machine be slow.
@@ -52,8 +52,8 @@ final class TrainCommandLineTests: XCTestCase {
         XCTAssertLessThanOrEqual(lines.count, 3, run.stderr)
         XCTAssertFalse(run.stderr.contains("\r"), "no carriage-return redraws in a log")
         XCTAssertTrue(lines[0].hasSuffix("started"), String(lines[0]))
-        XCTAssertTrue(lines.last!.contains("done: epoch 3, step 150"), String(lines.last!))
-        XCTAssertTrue(run.stdout.contains("stopped after 3 epochs, 150 steps"), run.stdout)
+        XCTAssertTrue(lines.last!.contains("done: epoch 2, step 200"), String(lines.last!))
+        XCTAssertTrue(run.stdout.contains("stopped after 2 epochs, 200 steps"), run.stdout)
     }
 
     func testNegativeDepthSaysWhatIsWrongWithTheValue() throws {
