@@ -74,4 +74,23 @@ final class ProgressLogTests: XCTestCase {
         bar.update(report("a", .finished, step: 500))
         XCTAssertEqual(lines.count, 2, "start and finish only within 5 s: \(lines)")
     }
+
+    /// The Hessian study (Fig 5) logs a handful of lines, not one per measurement.
+    func testHessianStudyLogsAFewLinesNotOnePerMeasurement() throws {
+        let shape = DatasetName.fashionMNIST.imageShape
+        var generator = SeededGenerator(seed: 3)
+        let labels = (0..<20).map { $0 % 10 }
+        let features = Matrix<Float>(rows: 20, columns: shape.featureCount,
+                                     storage: (0..<(20 * shape.featureCount)).map { _ in Float(generator.nextNormal()) })
+        let train = Dataset(name: .fashionMNIST, partition: .train, features: features, labels: labels, classCount: 10, imageShape: shape)
+        let configuration = HessianStudyConfiguration(dataset: .fashionMNIST, samplesPerClass: 2, probePerClass: 1, width: 4, depth: 2,
+                                                      learningRate: 0.05, steps: 40, measureEvery: 2, eigenpairs: 2,
+                                                      lanczosIterations: 4, seed: 1)
+        var lines: [String] = []
+        let study = try HessianTrainingStudy.run(configuration, split: DatasetSplit(train: train, test: train)) { lines.append($0) }
+        XCTAssertEqual(study.measurementSteps.count, 21, "every measurement is still taken")
+        let training = lines.filter { $0.hasPrefix("step ") }
+        XCTAssertEqual(training.map { $0.split(separator: ":")[0] }, ["step 0/40", "step 10/40", "step 20/40", "step 30/40", "step 40/40"])
+        XCTAssertEqual(lines.filter { $0.hasPrefix("Lanczos") }.count, 3)
+    }
 }
