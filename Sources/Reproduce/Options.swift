@@ -12,6 +12,10 @@ extension Profile: EnumerableFlag {
     }
 }
 
+extension ScalingLawProtocol.Family: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+}
+
 /// Options shared by the commands that produce figures.
 struct RunOptions: ParsableArguments {
     @Flag(help: "How much work to do.")
@@ -55,6 +59,12 @@ struct RunOptions: ParsableArguments {
         return numbers.count == parts.count && !numbers.isEmpty ? numbers : nil
     }
 
+    @Option(name: .customLong("protocol"), help: ArgumentHelp(
+        "Whose protocol the scaling-law figures (fig3, table1-3) follow: 'paper' (the paper's text and Tables 1-3) or 'authors' (the authors' public Fig 3 script; 'authors-generic' for their generic.py).",
+        discussion: "The authors' protocol differs in width (256), learning rates, weight decay (none), stopping rule (running average of minibatch losses below 0.1 at two epoch ends), probe (first 2000 shuffled training images) and centring (per output); docs/authors-protocol.md lists every setting and the commit it comes from. Its results sit beside the paper protocol's in results.json and are checked against their own claims; the default --out is figures/authors/ (and figures/authors/full/ with --full).",
+        valueName: "family"))
+    var protocolFamily: ScalingLawProtocol.Family = .paper
+
     @Flag(name: .customLong("cached-only"), help: ArgumentHelp(
         "Train nothing: draw and measure from the finished run records already in --cache.",
         discussion: "Runs not in the cache are left out and named in the figure's notes and claim details (a partial result says so). Use it to look at a long --full run while its remaining runs are still to come. fig5 and fig6 use only their cached results; theory and thmA, which train nothing, compute as usual."))
@@ -78,7 +88,8 @@ struct RunOptions: ParsableArguments {
     }
 
     var outputDirectory: URL {
-        URL(fileURLWithPath: out ?? (profile == .quick ? "figures" : "figures/full"), isDirectory: true).standardizedFileURL
+        let base = protocolFamily == .paper ? "figures" : "figures/authors"
+        return URL(fileURLWithPath: out ?? (profile == .quick ? base : base + "/full"), isDirectory: true).standardizedFileURL
     }
 
     /// The options that change a profile's protocol or what is trained, as typed (nil: none).
@@ -86,6 +97,7 @@ struct RunOptions: ParsableArguments {
         var parts: [String] = []
         if let seeds { parts.append("--seeds \(seeds)") }
         if let depths { parts.append("--depths \(depths)") }
+        if protocolFamily != .paper { parts.append("--protocol \(protocolFamily.rawValue)") }
         if cachedOnly { parts.append("--cached-only") }
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }

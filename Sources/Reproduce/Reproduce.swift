@@ -48,6 +48,7 @@ struct Reproduce: ParsableCommand {
             CheckCommand.self,
             ReportCommand.self,
             TrainCommand.self,
+            FactorsCommand.self,
             BenchCommand.self,
         ],
         defaultSubcommand: RunCommand.self

@@ -59,11 +59,12 @@ struct RunCommand: ParsableCommand {
         let resultsURL = output.appendingPathComponent("results.json")
         var results = try ResultsFile.load(from: resultsURL) ?? ResultsFile()
 
-        let context = FigureContext(
+        var context = FigureContext(
             profile: options.profile, seed: options.seed, outputDirectory: output,
             cacheDirectory: options.cacheDirectory, dataDirectory: options.dataDirectory,
             jobs: options.jobs, seedsPerDepth: options.seeds,
             depths: options.depthList, cachedOnly: options.cachedOnly, log: { printError($0) })
+        context.protocolFamily = options.protocolFamily
         var produced: [FigureResult] = []
         for entry in entries {
             guard let spec = entry.spec else { continue }
@@ -78,7 +79,7 @@ struct RunCommand: ParsableCommand {
         }
         let reports = try ReportWriter(directory: output, targets: targets).write()
         let claims = ClaimEvaluator.evaluate(targets: targets, results: produced)
-            .filter { claim in produced.contains { $0.id == claim.claim.figure } }
+            .filter { claim in produced.contains { $0.id == claim.claim.figure && $0.protocolFamily == claim.claim.protocolFamily } }
         print(ClaimTable.render(claims))
         print("results: \(resultsURL.relativePathFromCurrentDirectory)")
         print("report:  \(reports.map(\.relativePathFromCurrentDirectory).joined(separator: ", "))")

@@ -88,13 +88,14 @@ final class ScalingLawTests: XCTestCase {
 
     func testPaperTablesMatchTheAppendix() {
         XCTAssertEqual(PaperDepthTables.fashionMNIST.map(\.learningRate),
-                       [0.003, 0.004, 0.004, 0.002, 0.001, 0.0007, 0.0003, 0.0002, 0.0001, 0.00007])  // Fig 8(a) caption
+                       [0.003, 0.004, 0.004, 0.002, 0.001, 0.0007, 0.0003, 0.0002, 0.0001, 0.00007])  // Table 2
         XCTAssertEqual(PaperDepthTables.fashionMNIST.map(\.depth), Array(stride(from: 10, through: 100, by: 10)))
         XCTAssertEqual(PaperDepthTables.cifar10.map(\.width), Array(repeating: 256, count: 10))
         XCTAssertEqual(PaperDepthTables.cifar10.last?.paperEpochs, 700)
         XCTAssertEqual(PaperDepthTables.mnist[6].learningRate, 0.0002)
         XCTAssertEqual(PaperDepthTables.mnist[8].paperTestAccuracy, 0.961)
-        XCTAssertNil(PaperDepthTables.fashionMNIST.last?.paperEpochs)
+        XCTAssertEqual(PaperDepthTables.fashionMNIST.last?.paperEpochs, 300)  // Table 2's last row (L = 100)
+        XCTAssertEqual(PaperDepthTables.fashionMNIST.last?.paperTestAccuracy, 0.88)
     }
 
     func testProtocolBuildsThePaperRunSpecs() throws {
@@ -105,7 +106,7 @@ final class ScalingLawTests: XCTestCase {
         let deepest = try XCTUnwrap(specs.last)
         XCTAssertEqual(deepest.architecture.depth, 100)
         XCTAssertEqual(deepest.architecture.width, 100)
-        XCTAssertEqual(deepest.stopping, .trainLossBelow(threshold: 0.1, maxEpochs: 300))  // no paper epochs → fixed cap
+        XCTAssertEqual(deepest.stopping, .trainLossBelow(threshold: 0.1, maxEpochs: 300))  // Table 2: 300 epochs at L = 100
         XCTAssertEqual(specs[12].stopping, .trainLossBelow(threshold: 0.1, maxEpochs: 200))  // depth 70: Table 2
         XCTAssertEqual(deepest.optimizer, .sgd(learningRate: 0.00007, momentum: 0.9, weightDecay: 5e-4))
         XCTAssertNil(deepest.trainSubsetPerClass)

@@ -34,6 +34,10 @@ struct RunCheckpoint {
         var alignments: [AlignmentSnapshot]
         /// Wall-clock seconds spent so far, over all sessions.
         var elapsedSeconds: Double
+        /// The running average of the minibatch losses (running-loss rules only).
+        var runningLoss: Double?
+        /// Milestones crossed so far (running-loss rules only).
+        var milestones: [RunMilestone]?
 
         static let start = Position(completedEpochs: 0, batchesInEpoch: 0, step: 0, epochLossSum: 0, epochCorrect: 0,
                                     epochSeen: 0, epochs: [], alignments: [], elapsedSeconds: 0)

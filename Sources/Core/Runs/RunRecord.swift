@@ -33,9 +33,14 @@ public struct EpochEntry: Codable, Sendable, Equatable {
     /// Wall-clock seconds since the start of the run at the end of the epoch
     /// (summed over sessions when resumed; not part of the deterministic results).
     public var wallSeconds: Double
+    /// The running average of the minibatch losses at the end of the epoch, for a
+    /// ``StoppingRule/runningLossBelow(threshold:finalThreshold:smoothing:consecutiveEpochs:maxEpochs:)``
+    /// rule (nil otherwise).
+    public var runningTrainLoss: Double?
 
     public init(epoch: Int, step: Int, batches: Int, trainLoss: Double, trainAccuracy: Double,
-                testLoss: Double, testAccuracy: Double, wallSeconds: Double) {
+                testLoss: Double, testAccuracy: Double, wallSeconds: Double, runningTrainLoss: Double? = nil) {
+        self.runningTrainLoss = runningTrainLoss
         self.epoch = epoch
         self.step = step
         self.batches = batches
@@ -44,6 +49,23 @@ public struct EpochEntry: Codable, Sendable, Equatable {
         self.testLoss = testLoss
         self.testAccuracy = testAccuracy
         self.wallSeconds = wallSeconds
+    }
+}
+
+/// The first epoch end at which a running-loss stopping rule's readings were all below
+/// one of its thresholds (see ``StoppingRule/milestoneThresholds``).
+public struct RunMilestone: Codable, Sendable, Equatable {
+    /// The threshold crossed (e.g. 0.1).
+    public var threshold: Double
+    /// Epochs completed when it was crossed.
+    public var epoch: Int
+    /// Optimiser steps taken when it was crossed.
+    public var step: Int
+
+    public init(threshold: Double, epoch: Int, step: Int) {
+        self.threshold = threshold
+        self.epoch = epoch
+        self.step = step
     }
 }
 
@@ -127,12 +149,15 @@ public struct RunRecord: Codable, Sendable {
     public var machine: String
     /// File name (in the cache directory) of the final weights, when saved.
     public var finalWeightsFile: String?
+    /// The milestones of a running-loss stopping rule, in the order crossed (nil for other rules).
+    public var milestones: [RunMilestone]?
 
     public init(spec: RunSpec, trainingSampleCount: Int, stepsPerEpoch: Int, epochs: [EpochEntry],
                 alignments: [AlignmentSnapshot], stopReason: StopReason, totalSteps: Int,
                 finalTrain: Evaluation, finalTest: Evaluation, wallSeconds: Double, machine: String,
-                finalWeightsFile: String?) {
+                finalWeightsFile: String?, milestones: [RunMilestone]? = nil) {
         self.formatVersion = Self.currentFormatVersion
+        self.milestones = milestones
         self.spec = spec
         self.configurationHash = spec.configurationHash
         self.trainingSampleCount = trainingSampleCount
@@ -150,6 +175,13 @@ public struct RunRecord: Codable, Sendable {
 
     /// The last alignment measurement, if any.
     public var finalAlignment: AlignmentSnapshot? { alignments.last }
+
+    /// The alignment measured at the first crossing of `threshold` by the running loss
+    /// (nil when the rule never crossed it or nothing was measured there).
+    public func alignment(atMilestone threshold: Double) -> AlignmentSnapshot? {
+        guard let milestone = milestones?.first(where: { $0.threshold == threshold }) else { return nil }
+        return alignments.last { $0.step == milestone.step }
+    }
 
     /// Number of epochs begun (the last may be partial).
     public var epochCount: Int { epochs.last?.epoch ?? 0 }

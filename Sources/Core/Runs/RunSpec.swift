@@ -14,14 +14,31 @@ public enum StoppingRule: Codable, Hashable, Sendable {
     /// After exactly this many optimiser steps, possibly in the middle of an
     /// epoch (a final evaluation is still recorded).
     case steps(Int)
+    /// The stopping rule of the authors' public scripts (`fmnist_FNNs_MC5.py`,
+    /// `generic.py`): a running average of the minibatch losses,
+    /// r ← γ·r + (1 − γ)·loss (r starts at the first minibatch's loss and runs on across
+    /// epochs), is read at every epoch end. The first time the last
+    /// `consecutiveEpochs` readings are all below `threshold` is a *milestone*
+    /// (``RunMilestone``; alignments are measured there when the schedule asks for
+    /// milestones); the run stops when they are all below `finalThreshold`, or after
+    /// `maxEpochs` epochs. γ = `smoothing` (0.9 in the authors' code).
+    case runningLossBelow(threshold: Double, finalThreshold: Double, smoothing: Double, consecutiveEpochs: Int, maxEpochs: Int)
 
     /// The largest number of epochs the rule allows (rounded up for `steps`).
     public func epochLimit(stepsPerEpoch: Int) -> Int {
         switch self {
         case let .epochs(count): return count
         case let .trainLossBelow(_, maxEpochs): return maxEpochs
+        case let .runningLossBelow(_, _, _, _, maxEpochs): return maxEpochs
         case let .steps(count): return stepsPerEpoch > 0 ? (count + stepsPerEpoch - 1) / stepsPerEpoch : 0
         }
+    }
+
+    /// The thresholds whose first crossing is recorded as a ``RunMilestone`` (empty
+    /// for rules without a running average).
+    public var milestoneThresholds: [Double] {
+        if case let .runningLossBelow(threshold, finalThreshold, _, _, _) = self { return [threshold, finalThreshold] }
+        return []
     }
 
     /// The largest number of optimiser steps the rule allows.
@@ -57,15 +74,25 @@ public struct AlignmentSchedule: Codable, Hashable, Sendable {
     public var atStop: Bool
     /// The centring used in A_l (paper Eq. 6 uses ``Centring/full``).
     public var centring: Centring
+    /// Measure at each ``RunMilestone`` of the stopping rule (nil = no; absent from the
+    /// canonical JSON then, so older specifications keep their hashes).
+    public var atMilestones: Bool?
+    /// Measure at the end of these epochs (counted from 1; nil = none, absent from the canonical
+    /// JSON). A replay of a finished run with its last epochs listed gives A_l over the epochs
+    /// before its stop without changing what is trained (``PeakStability``).
+    public var atEpochs: [Int]?
 
     public init(atInitialisation: Bool = true, logSpacedStepsPerDecade: Int = 0, logSpacedUntilEpoch: Double = 0,
-                everyEpoch: Bool = false, atStop: Bool = true, centring: Centring = .full) {
+                everyEpoch: Bool = false, atStop: Bool = true, centring: Centring = .full, atMilestones: Bool? = nil,
+                atEpochs: [Int]? = nil) {
+        self.atEpochs = atEpochs
         self.atInitialisation = atInitialisation
         self.logSpacedStepsPerDecade = logSpacedStepsPerDecade
         self.logSpacedUntilEpoch = logSpacedUntilEpoch
         self.everyEpoch = everyEpoch
         self.atStop = atStop
         self.centring = centring
+        self.atMilestones = atMilestones
     }
 
     /// No measurement at all.
@@ -76,7 +103,7 @@ public struct AlignmentSchedule: Codable, Hashable, Sendable {
 
     /// Whether any measurement is scheduled.
     public var measuresAnything: Bool {
-        atInitialisation || everyEpoch || atStop || (logSpacedStepsPerDecade > 0 && logSpacedUntilEpoch > 0)
+        atInitialisation || everyEpoch || atStop || atMilestones == true || !(atEpochs ?? []).isEmpty || (logSpacedStepsPerDecade > 0 && logSpacedUntilEpoch > 0)
     }
 
     /// The log-spaced measurement steps (ascending, distinct, all ≥ 1), up to
@@ -94,6 +121,16 @@ public struct AlignmentSchedule: Codable, Hashable, Sendable {
         }
         return steps
     }
+}
+
+/// How the two probe sets of a run are chosen, when not class-balanced.
+public enum ProbeSelection: Codable, Hashable, Sendable {
+    /// The first `trainCount` samples of one seeded shuffle of the training samples
+    /// actually used (stream "probe"; not class-balanced) and the first `testCount`
+    /// samples of the test split in file order: what a PyTorch script gets from the first
+    /// batches of a shuffled training loader and of an unshuffled test loader (the
+    /// authors' `extract_small_loader`).
+    case leadingSamples(trainCount: Int, testCount: Int)
 }
 
 /// Everything that determines a training run and its measurements: two equal
@@ -132,11 +169,15 @@ public struct RunSpec: Codable, Hashable, Sendable {
     public var seed: UInt64
     /// Whether the final weights are written next to the record.
     public var saveFinalWeights: Bool
+    /// How the probes are chosen; nil = class-balanced, `probePerClass` of each class
+    /// (absent from the canonical JSON then, so older specifications keep their hashes).
+    public var probeSelection: ProbeSelection?
 
     public init(dataset: DatasetName, trainSubsetPerClass: Int? = nil, probePerClass: Int = 50,
                 architecture: Architecture, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
                 batchSize: Int = 128, stopping: StoppingRule, alignment: AlignmentSchedule = .endpoints,
-                labelNoiseFraction: Double = 0, seed: UInt64 = 0, saveFinalWeights: Bool = false) {
+                labelNoiseFraction: Double = 0, seed: UInt64 = 0, saveFinalWeights: Bool = false,
+                probeSelection: ProbeSelection? = nil) {
         self.dataset = dataset
         self.trainSubsetPerClass = trainSubsetPerClass
         self.probePerClass = probePerClass
@@ -149,6 +190,7 @@ public struct RunSpec: Codable, Hashable, Sendable {
         self.labelNoiseFraction = labelNoiseFraction
         self.seed = seed
         self.saveFinalWeights = saveFinalWeights
+        self.probeSelection = probeSelection
     }
 
     /// A run of a fully connected network (``Architecture/dense(_:)``).
@@ -215,12 +257,15 @@ public struct RunSpec: Codable, Hashable, Sendable {
             guard perClass >= 1 else {
                 throw RunSpecError.invalidSetting("the training subset has \(perClass) samples per class; use 1 or more, or the full set")
             }
-            if alignment.measuresAnything && probePerClass > perClass {
+            if alignment.measuresAnything && probeSelection == nil && probePerClass > perClass {
                 throw RunSpecError.invalidSetting(
                     "the probe asks for \(probePerClass) samples per class but training uses only \(perClass) per class; use a probe of at most \(perClass)")
             }
         }
-        if alignment.measuresAnything && probePerClass < 1 {
+        if case let .leadingSamples(trainCount, testCount) = probeSelection, trainCount < 1 || testCount < 1 {
+            throw RunSpecError.invalidSetting("the probes have \(trainCount) training and \(testCount) test samples; alignments need at least 1 of each")
+        }
+        if alignment.measuresAnything && probeSelection == nil && probePerClass < 1 {
             throw RunSpecError.invalidSetting("the probe has \(probePerClass) samples per class; alignments need at least 1")
         }
         guard probePerClass >= 0 else { throw RunSpecError.invalidSetting("the probe size \(probePerClass) is negative") }
@@ -239,8 +284,21 @@ public struct RunSpec: Codable, Hashable, Sendable {
             guard maxEpochs >= 1 else {
                 throw RunSpecError.invalidSetting("the epoch cap is \(maxEpochs); use 1 or more")
             }
+        case let .runningLossBelow(threshold, finalThreshold, smoothing, consecutiveEpochs, maxEpochs):
+            guard threshold.isFinite, finalThreshold.isFinite, threshold > 0, finalThreshold > 0 else {
+                throw RunSpecError.invalidSetting("the running-loss thresholds are \(threshold) and \(finalThreshold); use positive numbers such as 0.1 and 0.02")
+            }
+            guard smoothing.isFinite, smoothing >= 0, smoothing < 1 else {
+                throw RunSpecError.invalidSetting("the running-average factor γ is \(smoothing); use a value in [0, 1), such as 0.9")
+            }
+            guard consecutiveEpochs >= 1, maxEpochs >= 1 else {
+                throw RunSpecError.invalidSetting("the running-loss rule needs at least 1 consecutive epoch and an epoch cap of 1 or more (got \(consecutiveEpochs) and \(maxEpochs))")
+            }
         default:
             break
+        }
+        if let epochs = alignment.atEpochs, let bad = epochs.first(where: { $0 < 1 }) {
+            throw RunSpecError.invalidSetting("the alignment schedule lists epoch \(bad); epochs count from 1")
         }
         guard alignment.logSpacedStepsPerDecade >= 0, alignment.logSpacedUntilEpoch.isFinite,
               alignment.logSpacedUntilEpoch >= 0 else {

@@ -112,9 +112,19 @@ struct RunData {
         var testProbe: Dataset?
         if spec.alignment.measuresAnything {
             var generator = root.derived("probe")
-            probePositions = try train.balancedPositions(perClass: Array(repeating: spec.probePerClass, count: train.classCount),
-                                                         generator: &generator)
-            testProbe = try split.test.balancedSubset(perClass: spec.probePerClass, generator: &generator)
+            switch spec.probeSelection {
+            case nil:
+                probePositions = try train.balancedPositions(perClass: Array(repeating: spec.probePerClass, count: train.classCount),
+                                                             generator: &generator)
+                testProbe = try split.test.balancedSubset(perClass: spec.probePerClass, generator: &generator)
+            case let .leadingSamples(trainCount, testCount)?:
+                guard trainCount <= train.count, testCount <= split.test.count else {
+                    throw RunSpecError.invalidSetting(
+                        "the probes ask for \(trainCount) training and \(testCount) test samples, but the run has \(train.count) and \(split.test.count)")
+                }
+                probePositions = Self.leadingPositions(count: trainCount, of: train.count, generator: &generator)
+                testProbe = split.test.subset(positions: Array(0..<testCount))
+            }
         }
         if spec.labelNoiseFraction > 0 {
             var generator = root.derived("label-noise")
@@ -124,6 +134,20 @@ struct RunData {
         self.test = split.test
         self.trainProbe = probePositions.map { train.subset(positions: $0) }
         self.testProbe = testProbe
+    }
+}
+
+extension RunData {
+    /// The first `count` entries of a Fisher–Yates shuffle of 0..<`total` (slot i swapped
+    /// with a uniform slot in i..<total, drawn with `generator.nextInt(below:)`), in
+    /// shuffled order: a probe taken from the first batches of a shuffled loader.
+    static func leadingPositions(count: Int, of total: Int, generator: inout SeededGenerator) -> [Int] {
+        var order = Array(0..<total)
+        for slot in 0..<min(count, total) {
+            let pick = slot + generator.nextInt(below: total - slot)
+            if pick != slot { order.swapAt(slot, pick) }
+        }
+        return Array(order.prefix(count))
     }
 }
 
@@ -230,18 +254,24 @@ struct TrainingSession {
                 position.epochLossSum += result.meanLoss * Double(result.count)
                 position.epochCorrect += result.correct
                 position.epochSeen += result.count
+                if case let .runningLossBelow(_, _, smoothing, _, _) = spec.stopping {
+                    position.runningLoss = position.runningLoss.map { smoothing * $0 + (1 - smoothing) * result.meanLoss } ?? result.meanLoss
+                }
                 sessionSteps += 1
 
                 let isEpochEnd = position.batchesInEpoch == stepsPerEpoch
+                var milestoneReached = false
                 if isEpochEnd {
                     let entry = closeEpoch()
+                    milestoneReached = recordMilestones()
                     stopReason = epochEndStop(entry)
                 } else if case let .steps(limit) = spec.stopping, position.step >= limit {
                     _ = closeEpoch()
                     stopReason = .stepCap
                 }
-                if logSpacedSteps.contains(position.step) || (isEpochEnd && spec.alignment.everyEpoch)
-                    || (stopReason != nil && spec.alignment.atStop) {
+                let listedEpoch = isEpochEnd && spec.alignment.atEpochs?.contains(position.completedEpochs) == true
+                if logSpacedSteps.contains(position.step) || (isEpochEnd && spec.alignment.everyEpoch) || listedEpoch
+                    || (stopReason != nil && spec.alignment.atStop) || (milestoneReached && spec.alignment.atMilestones == true) {
                     measure()
                 }
                 let report = progressReport(phase: .training)
@@ -270,7 +300,8 @@ struct TrainingSession {
         let seen = Double(max(1, position.epochSeen))
         let entry = EpochEntry(epoch: position.completedEpochs + 1, step: position.step, batches: position.batchesInEpoch,
                                trainLoss: position.epochLossSum / seen, trainAccuracy: Double(position.epochCorrect) / seen,
-                               testLoss: test.loss, testAccuracy: test.accuracy, wallSeconds: elapsed)
+                               testLoss: test.loss, testAccuracy: test.accuracy, wallSeconds: elapsed,
+                               runningTrainLoss: position.runningLoss)
         position.epochs.append(entry)
         lastTestAccuracy = test.accuracy
         if position.batchesInEpoch == stepsPerEpoch {
@@ -281,6 +312,25 @@ struct TrainingSession {
         position.epochCorrect = 0
         position.epochSeen = 0
         return entry
+    }
+
+    /// The running-loss readings of the last `count` epoch ends, or nil while fewer exist.
+    private func lastRunningReadings(_ count: Int) -> [Double]? {
+        let readings = position.epochs.suffix(count).compactMap(\.runningTrainLoss)
+        return readings.count == count ? readings : nil
+    }
+
+    /// Appends the milestones first crossed at this epoch end; true when there was one.
+    private mutating func recordMilestones() -> Bool {
+        guard case let .runningLossBelow(_, _, _, consecutive, _) = spec.stopping,
+              let readings = lastRunningReadings(consecutive) else { return false }
+        var crossed = false
+        for threshold in spec.stopping.milestoneThresholds
+        where readings.allSatisfy({ $0 < threshold }) && !(position.milestones ?? []).contains(where: { $0.threshold == threshold }) {
+            position.milestones = (position.milestones ?? []) + [RunMilestone(threshold: threshold, epoch: position.completedEpochs, step: position.step)]
+            crossed = true
+        }
+        return crossed
     }
 
     /// The stopping rule's verdict at the end of an epoch.
@@ -294,6 +344,9 @@ struct TrainingSession {
             return position.completedEpochs >= maxEpochs ? .epochCap : nil
         case let .steps(count):
             return position.step >= count ? .stepCap : nil
+        case let .runningLossBelow(_, finalThreshold, _, _, maxEpochs):
+            if position.milestones?.contains(where: { $0.threshold == finalThreshold }) == true { return .thresholdReached }
+            return position.completedEpochs >= maxEpochs ? .epochCap : nil
         }
     }
 
@@ -355,7 +408,8 @@ struct TrainingSession {
         let record = RunRecord(spec: spec, trainingSampleCount: data.train.count, stepsPerEpoch: stepsPerEpoch,
                                epochs: position.epochs, alignments: position.alignments, stopReason: stopReason,
                                totalSteps: position.step, finalTrain: finalTrain, finalTest: finalTest,
-                               wallSeconds: elapsed, machine: RunRecord.describeMachine(), finalWeightsFile: weightsFile)
+                               wallSeconds: elapsed, machine: RunRecord.describeMachine(), finalWeightsFile: weightsFile,
+                               milestones: position.milestones)
         try runner.cache.store(record)
         try runner.cache.removeCheckpoint(for: spec)
         var done = progressReport(phase: .finished)

@@ -24,6 +24,9 @@ public struct FigureContext: Sendable {
     /// When true nothing is trained: figures use the finished records already in the cache,
     /// and every other run fails with ``RunSchedulerError/notInCache(_:)``.
     public var cachedOnly: Bool
+    /// Whose protocol the scaling-law figures follow (`--protocol`): the paper's text and tables,
+    /// or the authors' public code. Other figures ignore it.
+    public var protocolFamily: ScalingLawProtocol.Family = .paper
     /// Writes a line of progress for the user (stderr).
     public var log: @Sendable (String) -> Void
 

@@ -70,11 +70,13 @@ public enum ClaimEvaluator {
     public static func evaluate(targets: TargetsFile, results: [FigureResult]) -> [ClaimResult] {
         var evaluated: [ClaimResult] = []
         for claim in targets.claims {
-            let figureResults = results.filter { $0.id == claim.figure }
+            let figureResults = results.filter { $0.id == claim.figure && $0.protocolFamily == claim.protocolFamily }
             if figureResults.isEmpty {
+                let command = "reproduce \(claim.figure)" + (claim.protocolFamily.map { " --protocol \($0)" } ?? "")
                 evaluated.append(ClaimResult(
                     claim: claim, profile: claim.profiles?.first ?? .quick, measured: nil,
-                    detail: "figure '\(claim.figure)' has not been run (run: reproduce \(claim.figure))", verdict: .notRun))
+                    detail: "figure '\(claim.figure)' has not been run" + (claim.protocolFamily.map { " under the \($0) protocol" } ?? "")
+                        + " (run: \(command))", verdict: .notRun))
                 continue
             }
             for result in figureResults {

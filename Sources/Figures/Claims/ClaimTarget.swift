@@ -60,6 +60,9 @@ public struct ClaimTarget: Codable, Equatable, Sendable {
     public var justification: String
     /// Present only for a documented known deviation of a paper claim.
     public var knownDeviation: KnownDeviation?
+    /// The protocol family whose results the claim is checked against (`--protocol`, e.g.
+    /// "authors"); nil = the paper's protocol, the default.
+    public var protocolFamily: String?
 
     /// The comparison in force.
     public var effectiveComparison: Comparison { comparison ?? .within }

@@ -75,7 +75,7 @@ public struct ScalingLawCurve: Sendable {
         missingRuns = missing
         depths = protocolUsed.depths.compactMap { setting in
             guard let records = byDepth[setting.depth] else { return nil }
-            return Self.depthResult(setting: setting, records: records)
+            return Self.depthResult(setting: setting, records: records, peakSnapshot: protocolUsed.peakSnapshot(of:))
         }
         fit = try? ScalingLawFit(points: depths.flatMap(\.peaks), bootstrapSeed: baseSeed)
         testProbeFit = try? ScalingLawFit(points: depths.flatMap(\.testProbePeaks), bootstrapSeed: baseSeed)
@@ -102,15 +102,17 @@ public struct ScalingLawCurve: Sendable {
     }
 
     /// Summarises one depth's records (diverged runs and runs without an alignment are left out).
-    static func depthResult(setting: PaperDepthSetting, records all: [RunRecord]) -> DepthResult? {
+    /// `peakSnapshot` picks the snapshot whose arg-max is l* (``ScalingLawProtocol/peakSnapshot(of:)``).
+    static func depthResult(setting: PaperDepthSetting, records all: [RunRecord],
+                            peakSnapshot: (RunRecord) -> AlignmentSnapshot? = { $0.finalAlignment }) -> DepthResult? {
         let diverged = all.filter { $0.stopReason == .diverged }.count
-        let records = all.filter { $0.stopReason != .diverged && $0.finalAlignment != nil }
+        let records = all.filter { $0.stopReason != .diverged && peakSnapshot($0) != nil }
         var peaks: [PeakPoint] = [], testPeaks: [PeakPoint] = []
         var profileSum = [Double](repeating: 0, count: setting.depth)
         var profileCount = 0
         var usable: [RunRecord] = []
         for record in records {
-            guard let snapshot = record.finalAlignment, let peak = PeakLayer.index(of: snapshot.trainProbe) else { continue }
+            guard let snapshot = peakSnapshot(record), let peak = PeakLayer.index(of: snapshot.trainProbe) else { continue }
             usable.append(record)
             peaks.append(PeakPoint(depth: setting.depth, seed: record.spec.seed, peakLayer: peak))
             if let testPeak = PeakLayer.index(of: snapshot.testProbe) {
@@ -158,7 +160,7 @@ public struct ScalingLawCurve: Sendable {
         var without = 0
         for depth in depths {
             for record in depth.records {
-                guard let values = record.finalAlignment?.trainProbe(centring: centring, own: record.spec.alignment.centring),
+                guard let values = protocolUsed.peakSnapshot(of: record)?.trainProbe(centring: centring, own: record.spec.alignment.centring),
                       let peak = PeakLayer.index(of: values) else { without += 1; continue }
                 peaks.append(PeakPoint(depth: depth.setting.depth, seed: record.spec.seed, peakLayer: peak))
                 ownPeaks += depth.peaks.filter { $0.seed == record.spec.seed }

@@ -19,21 +19,23 @@ public struct Fig3Figure: FigureSpec {
 
     /// The datasets drawn under a profile: quick trains Fashion-MNIST only (CI-sized);
     /// full trains all three, each when its files are present.
-    func datasets(for profile: Profile) -> [DatasetName] {
-        profile == .quick ? [.fashionMNIST] : [.fashionMNIST, .mnist, .cifar10]
+    func datasets(for profile: Profile, family: ScalingLawProtocol.Family = .paper) -> [DatasetName] {
+        profile == .quick || family != .paper ? [.fashionMNIST] : [.fashionMNIST, .mnist, .cifar10]
     }
 
     /// The protocol for one dataset under the context's profile (and candidate override).
     /// `seedsPerDepth` (`--seeds`) replaces the protocol's number of seeds per depth; `depths`
     /// (`--depths`) its depths, each taken with its row of the paper's table.
     static func protocolFor(_ dataset: DatasetName, profile: Profile, seedsPerDepth: Int? = nil, depths: [Int]? = nil,
-                            environment: [String: String]) throws -> ScalingLawProtocol {
+                            family: ScalingLawProtocol.Family = .paper, environment: [String: String]) throws -> ScalingLawProtocol {
         var chosen: ScalingLawProtocol
         switch profile {
         case .full:
-            chosen = .paper(dataset, seeds: ScalingLawProtocol.fullSeeds)
+            chosen = .standard(dataset, profile: .full, family: family)
         case .quick:
-            if let name = environment[candidateVariable], !name.isEmpty {
+            if family != .paper {
+                chosen = .standard(dataset, profile: .quick, family: family)
+            } else if let name = environment[candidateVariable], !name.isEmpty {
                 guard let candidate = ScalingLawProtocol.calibrationCandidates(dataset).first(where: { $0.name == name }) else {
                     throw ScalingLawError.unknownCandidate(name, known: ScalingLawProtocol.calibrationCandidates(dataset).map(\.name))
                 }
@@ -55,7 +57,7 @@ public struct Fig3Figure: FigureSpec {
     static func protocolFor(_ dataset: DatasetName, in context: FigureContext,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ScalingLawProtocol {
         try protocolFor(dataset, profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
-                        environment: environment)
+                        family: context.protocolFamily, environment: environment)
     }
 
     public func produce(in context: FigureContext) throws -> FigureResult {
@@ -68,10 +70,11 @@ public struct Fig3Figure: FigureSpec {
         var hashes: [String] = []
         var slopeSentences: [String] = []
         var centringUsed = Centring.full
-        for dataset in datasets(for: context.profile) {
+        let family = context.protocolFamily
+        for dataset in datasets(for: context.profile, family: family) {
             let protocolUsed = try Self.protocolFor(dataset, in: context, environment: environment)
             centringUsed = protocolUsed.centring
-            let slopeClaim = ScalingLawClaims.slope(dataset, profile: context.profile)
+            let slopeClaim = ScalingLawClaims.slope(dataset, profile: context.profile, family: family)
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
             // Under --cached-only finished records are drawn even where the dataset is absent.
             let cachedWithoutData: ScalingLawCurve? = availability.isPresent || !context.cachedOnly ? nil
@@ -81,8 +84,8 @@ public struct Fig3Figure: FigureSpec {
                 panels.append(Panel(title: "\(dataset.displayName) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")))
                 measurements.append(ClaimMeasurement(claimId: slopeClaim, notRunBecause: reason))
                 if dataset == .fashionMNIST {
-                    measurements.append(ClaimMeasurement(claimId: ScalingLawClaims.fixedSlopeResidual(dataset, profile: context.profile), notRunBecause: reason))
-                    if context.profile == .quick {
+                    measurements.append(ClaimMeasurement(claimId: ScalingLawClaims.fixedSlopeResidual(dataset, profile: context.profile, family: family), notRunBecause: reason))
+                    if context.profile == .quick && family == .paper {
                         measurements.append(ClaimMeasurement(claimId: ScalingLawClaims.quickBand(dataset), notRunBecause: reason))
                     }
                 }
@@ -105,7 +108,7 @@ public struct Fig3Figure: FigureSpec {
             panels.append(curve.panel(title: "\(dataset.displayName) (\(protocolUsed.name) protocol\(runsShown))"))
             settings += protocolUsed.settingRows.map { .init("\(dataset.displayName): \($0.name)", $0.value) }
             settings += DepthTableRows.rows(curve).map { .init("\(dataset.displayName) Table \(PaperDepthTables.tableNumber(for: dataset) ?? 0): \($0.name)", $0.value) }
-            measurements += ScalingLawClaims.measurements(curve, dataset: dataset, profile: context.profile)
+            measurements += ScalingLawClaims.measurements(curve, dataset: dataset, profile: context.profile, family: family)
             if let fit = curve.fit {
                 slopeSentences.append("\(dataset.displayName): slope \(fit.summary)")
             }
@@ -120,10 +123,11 @@ public struct Fig3Figure: FigureSpec {
             }
         }
         let figure = PlotFigure(panels: panels, columns: min(3, max(1, panels.count)), panelSize: (width: 330, height: 280))
-        try figure.render(png: context.outputDirectory.appendingPathComponent("fig3.png"),
-                          pdf: context.outputDirectory.appendingPathComponent("fig3.pdf"))
-        notes += ScalingLawClaims.commonNotes(profile: context.profile, centring: centringUsed)
-        return FigureResult(
+        let stem = family == .paper ? "fig3" : "fig3-\(family.rawValue)"
+        try figure.render(png: context.outputDirectory.appendingPathComponent(stem + ".png"),
+                          pdf: context.outputDirectory.appendingPathComponent(stem + ".pdf"))
+        notes += ScalingLawClaims.commonNotes(profile: context.profile, centring: centringUsed, family: family)
+        var result = FigureResult(
             id: id, title: title, paperReference: paperReference, profile: context.profile,
             caption: """
                 Layer alignment after training for FFNNs of depth L = 10, 20, …, 100 (x, log scale) at every layer l (y, log scale). \
@@ -134,11 +138,13 @@ public struct Fig3Figure: FigureSpec {
                 The paper's slope is 3/5 = 0.6; the infinite-width theory's own slope over L ∈ [10, 100] is 0.81 (figure 'theory', claim theory.equilibrium.slope.depths10to100). \
                 Whether the slope reproduces 3/5 is the verdict of the fig3 claims below; docs/calibration.md compares the quick protocol with the paper's and measures the quick slope's seed spread.
                 """,
-            images: ["fig3.png", "fig3.pdf"],
+            images: [stem + ".png", stem + ".pdf"],
             protocolSettings: settings,
             notes: notes,
             measurements: measurements,
             provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
+        result.protocolFamily = family == .paper ? nil : family.rawValue
+        return result
     }
 }
 

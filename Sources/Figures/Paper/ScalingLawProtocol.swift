@@ -32,14 +32,12 @@ public enum PaperDepthTables {
         (90, 0.0001, 500, 0.569), (100, 0.0001, 700, 0.56),
     ].map { PaperDepthSetting(depth: $0.0, width: 256, learningRate: $0.1, paperEpochs: $0.2, paperTestAccuracy: $0.3) }
 
-    /// Table 2: Fashion-MNIST, width 100. The table stops at depth 90; depth 100's learning rate
-    /// 0.00007 is the last entry of the Fig 8(a) caption, and the paper gives no epochs or accuracy for it.
+    /// Table 2: Fashion-MNIST, width 100 (depth 100: learning rate 7·10⁻⁵, 300 epochs, 88%).
     public static let fashionMNIST: [PaperDepthSetting] = [
         (10, 0.003, 100, 0.883), (20, 0.004, 100, 0.886), (30, 0.004, 100, 0.896), (40, 0.002, 100, 0.889),
         (50, 0.001, 100, 0.884), (60, 0.0007, 100, 0.877), (70, 0.0003, 200, 0.887), (80, 0.0002, 200, 0.879),
-        (90, 0.0001, 300, 0.876),
+        (90, 0.0001, 300, 0.876), (100, 0.00007, 300, 0.88),
     ].map { PaperDepthSetting(depth: $0.0, width: 100, learningRate: $0.1, paperEpochs: $0.2, paperTestAccuracy: $0.3) }
-        + [PaperDepthSetting(depth: 100, width: 100, learningRate: 0.00007, paperEpochs: nil, paperTestAccuracy: nil)]
 
     /// Table 3: MNIST, width 100.
     public static let mnist: [PaperDepthSetting] = [
@@ -47,6 +45,30 @@ public enum PaperDepthTables {
         (50, 0.001, 100, 0.976), (60, 0.0007, 100, 0.976), (70, 0.0002, 200, 0.948), (80, 0.0001, 200, 0.944),
         (90, 0.0002, 300, 0.961), (100, 0.0001, 300, 0.958),
     ].map { PaperDepthSetting(depth: $0.0, width: 100, learningRate: $0.1, paperEpochs: $0.2, paperTestAccuracy: $0.3) }
+
+    /// The authors' public Fig 3 script for Fashion-MNIST (`fmnist_FNNs_MC5.py`, commit 424b035
+    /// of 2021-10-03 in the GitHub repository bugbuglou/NTK_alignment): width 256 (last hidden
+    /// layer 256 too), its `lrs` list, at most 300 epochs at every depth; no accuracies given.
+    public static let authorsFashionMNIST: [PaperDepthSetting] = [
+        (10, 0.005), (20, 0.004), (30, 0.004), (40, 0.002), (50, 0.001),
+        (60, 0.0007), (70, 0.0005), (80, 0.0002), (90, 0.0001), (100, 0.0001),
+    ].map { PaperDepthSetting(depth: $0.0, width: 256, learningRate: $0.1, paperEpochs: 300, paperTestAccuracy: nil) }
+
+    /// The learning rates of the commented-out Fashion-MNIST list of the authors' `generic.py`
+    /// (commit c3e7305 of 2022-01-10), with its `Epochs` caps; width 256 as in the MC5 script.
+    public static let authorsGenericFashionMNIST: [PaperDepthSetting] = [
+        (10, 0.005, 50), (20, 0.004, 100), (30, 0.004, 100), (40, 0.002, 100), (50, 0.001, 100),
+        (60, 0.0007, 100), (70, 0.0002, 200), (80, 0.0001, 200), (90, 0.0002, 300), (100, 0.0001, 300),
+    ].map { PaperDepthSetting(depth: $0.0, width: 256, learningRate: $0.1, paperEpochs: $0.2, paperTestAccuracy: nil) }
+
+    /// The depth table of a protocol family for `dataset` (empty where the family has none).
+    public static func settings(for dataset: DatasetName, family: ScalingLawProtocol.Family) -> [PaperDepthSetting] {
+        switch family {
+        case .paper: return settings(for: dataset)
+        case .authors: return dataset == .fashionMNIST ? authorsFashionMNIST : []
+        case .authorsGeneric: return dataset == .fashionMNIST ? authorsGenericFashionMNIST : []
+        }
+    }
 
     /// The table for `dataset` (empty for datasets the paper did not use in Fig 3).
     public static func settings(for dataset: DatasetName) -> [PaperDepthSetting] {
@@ -110,6 +132,55 @@ public struct ScalingLawProtocol: Hashable, Sendable {
     public var weightDecay: Double = 5e-4
     /// The centring of A_l: the paper's Eq. 6 (``Centring/full``) unless a study compares another.
     public var centring: Centring = .full
+    /// Whose protocol this is (the paper's text and tables, or the authors' public code).
+    public var family: Family = .paper
+    /// How the probes are chosen (nil: `probePerClass` per class, class-balanced).
+    public var probeSelection: ProbeSelection? = nil
+    /// The authors' running-average stopping rule instead of the paper's epoch-mean rule (nil).
+    public var runningLoss: RunningLossRule? = nil
+
+    /// Where a protocol comes from.
+    public enum Family: String, Codable, CaseIterable, Sendable {
+        /// The paper's text and Tables 1–3.
+        case paper
+        /// The authors' public Fig 3 script (`fmnist_FNNs_MC5.py`, commit 424b035).
+        case authors
+        /// The authors' `generic.py` (commit c3e7305): other learning rates, epoch caps and weight decay 5·10⁻⁴.
+        case authorsGeneric = "authors-generic"
+    }
+
+    /// The authors' stopping rule (see ``StoppingRule/runningLossBelow(threshold:finalThreshold:smoothing:consecutiveEpochs:maxEpochs:)``):
+    /// A_l is read at the first epoch end where the last two running averages are below
+    /// `threshold` (the paper's 0.1) and again at the stop, below `finalThreshold` or the cap.
+    public struct RunningLossRule: Hashable, Sendable {
+        /// The milestone whose alignment gives l* (0.1).
+        public var threshold: Double
+        /// The stop (0.02 in `fmnist_FNNs_MC5.py`).
+        public var finalThreshold: Double
+        /// γ of the running average (0.9).
+        public var smoothing: Double
+        /// Consecutive epoch ends below a threshold (2).
+        public var consecutiveEpochs: Int
+        /// l* from the snapshot at the stop instead of the one at `threshold`.
+        public var peakAtStop: Bool
+
+        public init(threshold: Double = 0.1, finalThreshold: Double = 0.02, smoothing: Double = 0.9, consecutiveEpochs: Int = 2,
+                    peakAtStop: Bool = false) {
+            self.threshold = threshold
+            self.finalThreshold = finalThreshold
+            self.smoothing = smoothing
+            self.consecutiveEpochs = consecutiveEpochs
+            self.peakAtStop = peakAtStop
+        }
+    }
+
+    /// The alignment snapshot whose arg-max is l*: the last one (at the stop) under the paper's
+    /// rule; under the running-loss rule the one at the first milestone (`threshold`), or at the
+    /// stop when the rule asks for it or the run never reached the milestone (it then hit the cap).
+    public func peakSnapshot(of record: RunRecord) -> AlignmentSnapshot? {
+        guard let rule = runningLoss, !rule.peakAtStop else { return record.finalAlignment }
+        return record.alignment(atMilestone: rule.threshold) ?? (record.stopReason == .epochCap ? record.finalAlignment : nil)
+    }
 
     public init(name: String, dataset: DatasetName, depths: [PaperDepthSetting], trainPerClass: Int?, probePerClass: Int,
                 batchSize: Int = 128, learningRateScale: Double = 1, lossThreshold: Double = 0.1,
@@ -141,9 +212,17 @@ public struct ScalingLawProtocol: Hashable, Sendable {
             architecture: RunSpec.architecture(for: dataset, width: setting.width, depth: setting.depth),
             optimizer: .sgd(learningRate: setting.learningRate * learningRateScale, momentum: momentum, weightDecay: weightDecay),
             loss: .crossEntropy, batchSize: batchSize,
-            stopping: .trainLossBelow(threshold: lossThreshold, maxEpochs: epochCap(for: setting)),
-            alignment: AlignmentSchedule(atInitialisation: false, atStop: true, centring: centring),
-            seed: seed)
+            stopping: stoppingRule(for: setting),
+            alignment: runningLoss == nil ? AlignmentSchedule(atInitialisation: false, atStop: true, centring: centring)
+                : AlignmentSchedule(atInitialisation: true, atStop: true, centring: centring, atMilestones: true),
+            seed: seed, probeSelection: probeSelection)
+    }
+
+    /// The stopping rule at one depth.
+    public func stoppingRule(for setting: PaperDepthSetting) -> StoppingRule {
+        guard let rule = runningLoss else { return .trainLossBelow(threshold: lossThreshold, maxEpochs: epochCap(for: setting)) }
+        return .runningLossBelow(threshold: rule.threshold, finalThreshold: rule.finalThreshold, smoothing: rule.smoothing,
+                                 consecutiveEpochs: rule.consecutiveEpochs, maxEpochs: epochCap(for: setting))
     }
 
     /// The seeds used from a base seed.
@@ -189,7 +268,7 @@ public struct ScalingLawProtocol: Hashable, Sendable {
     /// The same protocol at other depths of the paper's table (`--depths`), in increasing order.
     /// - Throws: ``ScalingLawError/unknownDepths(_:dataset:known:)`` for a depth the table lacks.
     public func restricted(toDepths wanted: [Int]) throws -> ScalingLawProtocol {
-        let table = PaperDepthTables.settings(for: dataset)
+        let table = PaperDepthTables.settings(for: dataset, family: family)
         let unknown = wanted.filter { depth in !table.contains { $0.depth == depth } }
         guard unknown.isEmpty, !wanted.isEmpty else {
             throw ScalingLawError.unknownDepths(unknown, dataset: dataset, known: table.map(\.depth))
@@ -209,7 +288,7 @@ public struct ScalingLawProtocol: Hashable, Sendable {
         var parts: [String] = []
         func note(_ differs: Bool, _ text: @autoclosure () -> String) { if differs { parts.append(text()) } }
         note(seedsPerDepth != reference.seedsPerDepth, "\(seedsPerDepth) seed(s) per depth instead of \(reference.seedsPerDepth)")
-        note(depths != reference.depths, "depths \(depths.map { "\($0.depth)" }.joined(separator: ", ")) instead of \(reference.depths.map { "\($0.depth)" }.joined(separator: ", "))")
+        note(depths.map(\.depth) != reference.depths.map(\.depth), "depths \(depths.map { "\($0.depth)" }.joined(separator: ", ")) instead of \(reference.depths.map { "\($0.depth)" }.joined(separator: ", "))")
         note(centring != reference.centring, "A_l with \(centring.rawValue) centring instead of \(reference.centring.rawValue)")
         note(trainPerClass != reference.trainPerClass,
              "training set \(trainPerClass.map { "\($0) per class" } ?? "full") instead of \(reference.trainPerClass.map { "\($0) per class" } ?? "full")")
@@ -220,6 +299,15 @@ public struct ScalingLawProtocol: Hashable, Sendable {
                 || epochCapFactor != reference.epochCapFactor || fixedEpochCap != reference.fixedEpochCap,
              "another stopping rule or epoch cap")
         note(momentum != reference.momentum || weightDecay != reference.weightDecay, "another momentum or weight decay")
+        note(probeSelection != reference.probeSelection, "another probe selection")
+        note(runningLoss != reference.runningLoss, "another stopping rule (running average)")
+        note(family != reference.family, "the \(family.rawValue) protocol family instead of \(reference.family.rawValue)")
+        note(depths.map(\.depth) == reference.depths.map(\.depth) && depths.map(\.learningRate) != reference.depths.map(\.learningRate),
+             "learning rates " + depths.map { NumberText.format($0.learningRate) }.joined(separator: ", ")
+                + " instead of " + reference.depths.map { NumberText.format($0.learningRate) }.joined(separator: ", "))
+        note(depths.map(\.depth) == reference.depths.map(\.depth) && depths.map(\.width) != reference.depths.map(\.width),
+             "width " + Array(Set(depths.map(\.width))).sorted().map(String.init).joined(separator: ", ")
+                + " instead of " + Array(Set(reference.depths.map(\.width))).sorted().map(String.init).joined(separator: ", "))
         return parts.isEmpty ? nil : "protocol '\(name)': " + parts.joined(separator: "; ")
     }
 
@@ -232,19 +320,79 @@ public struct ScalingLawProtocol: Hashable, Sendable {
             .init("width N", Array(Set(depths.map(\.width))).sorted().map(String.init).joined(separator: ", ")),
             .init("training set", trainPerClass.map { "class-balanced subset of \($0) per class (\($0 * dataset.classCount) images)" } ?? "full training split"),
             .init("learning rates", (learningRateScale == 1 ? "" : "\(NumberText.format(learningRateScale)) × ")
-                + "paper per depth: " + depths.map { "\($0.depth): \(NumberText.format($0.learningRate))" }.joined(separator: ", ")),
-            .init("optimiser", "SGD, momentum \(NumberText.format(momentum)), weight decay \(NumberText.format(weightDecay)) (assumed; not in the paper)"),
+                + (family == .paper ? "paper" : family.rawValue + " code") + " per depth: "
+                + depths.map { "\($0.depth): \(NumberText.format($0.learningRate))" }.joined(separator: ", ")),
+            .init("optimiser", "SGD, momentum \(NumberText.format(momentum)), weight decay \(NumberText.format(weightDecay))"
+                + (family == .paper ? " (assumed; the paper names weight decay but gives no value)" : " (as in the authors' code)")),
             .init("batch size", "\(batchSize)"),
-            .init("stopping", "first epoch with mean train loss < \(NumberText.format(lossThreshold)), or the epoch cap"),
+            .init("stopping", runningLoss.map { rule in
+                "running average (γ = \(NumberText.format(rule.smoothing))) of the minibatch losses below \(NumberText.format(rule.threshold)) at \(rule.consecutiveEpochs) consecutive epoch ends (A_l measured there), stop below \(NumberText.format(rule.finalThreshold)) likewise, or the epoch cap; l* from the snapshot "
+                    + (rule.peakAtStop ? "at the stop" : "at \(NumberText.format(rule.threshold))")
+            } ?? "first epoch with mean train loss < \(NumberText.format(lossThreshold)), or the epoch cap"),
             .init("epoch cap", usesPaperEpochs
                 ? (epochCapFactor == 1 ? "" : "\(NumberText.format(epochCapFactor)) × ") + "the paper's epochs per depth (\(fixedEpochCap) where none is given)"
                 : "\(fixedEpochCap) epochs at every depth"),
-            .init("alignment probe", "\(probePerClass) training samples per class, class-balanced, A_l with "
-                + (centring == .full ? "full centring (Eq. 6–7)" : "\(centring.rawValue) centring (not the paper's Eq. 6)") + ", measured once at the stop"),
+            .init("alignment probe", probeDescription + ", A_l with "
+                + (centring == .full ? "full centring (Eq. 6–7)" : "\(centring.rawValue) centring (not the paper's Eq. 6)")
+                + (runningLoss == nil ? ", measured once at the stop" : ", measured at initialisation, at each milestone and at the stop")),
             .init("seeds per depth", "\(max(1, seedsPerDepth))"),
         ]
         rows.append(.init("loss", "cross-entropy"))
         return rows
+    }
+}
+
+extension ScalingLawProtocol {
+    /// The probes in words.
+    var probeDescription: String {
+        switch probeSelection {
+        case nil: return "\(probePerClass) training samples per class, class-balanced"
+        case let .leadingSamples(trainCount, testCount)?:
+            return "the first \(trainCount) samples of one shuffle of the training set (not class-balanced) and the first \(testCount) test images"
+        }
+    }
+
+    /// The authors' public Fig 3 protocol (`--protocol authors`, from `fmnist_FNNs_MC5.py` at
+    /// commit 424b035): width 256, the script's learning rates, SGD with momentum 0.9 and no
+    /// weight decay, batch 128, the running-average rule (snapshot at 0.1, stop at 0.02 or 300
+    /// epochs), a probe of the first 2000 shuffled training images and the first 2000 test
+    /// images, A_l centred per output (nngeometry's `centering=True`).
+    ///
+    /// Where the script departs from a clean protocol this one does not follow it: the script's
+    /// five "repeats" keep training the same network objects (effectively one seed per depth),
+    /// while here each seed is a fresh network.
+    public static func authors(_ dataset: DatasetName, seeds: Int, variant: Family = .authors) -> ScalingLawProtocol {
+        var chosen = ScalingLawProtocol(
+            name: variant.rawValue, dataset: dataset, depths: PaperDepthTables.settings(for: dataset, family: variant),
+            trainPerClass: nil, probePerClass: 0, usesPaperEpochs: true, fixedEpochCap: 300, seedsPerDepth: seeds)
+        chosen.family = variant
+        chosen.weightDecay = variant == .authorsGeneric ? 5e-4 : 0
+        chosen.centring = .perOutput
+        chosen.probeSelection = .leadingSamples(trainCount: variant == .authorsGeneric ? 200 : 2000,
+                                                testCount: variant == .authorsGeneric ? 200 : 2000)
+        chosen.runningLoss = RunningLossRule()
+        return chosen
+    }
+
+    /// The quick variant of the authors' protocol (`--quick --protocol authors`): depths 10–50 on a
+    /// class-balanced subset of 200 images per class, probes of the first 500 shuffled training
+    /// and 500 test images, 3 seeds; otherwise as ``authors(_:seeds:variant:)``.
+    public static func authorsQuick(_ dataset: DatasetName, variant: Family = .authors) -> ScalingLawProtocol {
+        var chosen = authors(dataset, seeds: 3, variant: variant)
+        chosen.name = variant.rawValue + "-quick"
+        chosen.depths = chosen.depths.filter { $0.depth <= 50 }
+        chosen.trainPerClass = 200
+        chosen.probeSelection = .leadingSamples(trainCount: 500, testCount: 500)
+        return chosen
+    }
+
+    /// The protocol of a family under a profile.
+    public static func standard(_ dataset: DatasetName, profile: Profile, family: Family) -> ScalingLawProtocol {
+        switch family {
+        case .paper: return standard(dataset, profile: profile)
+        case .authors, .authorsGeneric:
+            return profile == .full ? authors(dataset, seeds: fullSeeds, variant: family) : authorsQuick(dataset, variant: family)
+        }
     }
 }
 
@@ -273,6 +421,39 @@ extension ScalingLawProtocol {
         calibrationCandidates(dataset)[0]
     }
 
+    /// The factor study of docs/factor-table.md: the quick protocol with one setting at a time
+    /// changed toward the authors' code (same seeds, so every comparison is paired). The
+    /// centring factor needs no runs of its own (records keep A_l under both centrings), and
+    /// "all factors" is ``authorsQuick(_:variant:)``.
+    public static func factorCandidates(_ dataset: DatasetName) -> [ScalingLawProtocol] {
+        factorCandidates(base: quick(dataset))
+    }
+
+    /// The factor protocols around `base` (see ``factorCandidates(_:)``).
+    static func factorCandidates(base: ScalingLawProtocol) -> [ScalingLawProtocol] {
+        let dataset = base.dataset
+        func factor(_ name: String, _ change: (inout ScalingLawProtocol) -> Void) -> ScalingLawProtocol {
+            var copy = base
+            copy.name = "factor-" + name
+            change(&copy)
+            return copy
+        }
+        let authorsRates = Dictionary(uniqueKeysWithValues: PaperDepthTables.settings(for: dataset, family: .authors).map { ($0.depth, $0.learningRate) })
+        return [
+            factor("noWeightDecay") { $0.weightDecay = 0 },
+            factor("authorsLearningRates") { copy in
+                copy.depths = copy.depths.map { setting in
+                    var changed = setting
+                    changed.learningRate = authorsRates[setting.depth] ?? setting.learningRate
+                    return changed
+                }
+            },
+            factor("width256") { copy in copy.depths = copy.depths.map { var changed = $0; changed.width = 256; return changed } },
+            factor("runningLossStop") { $0.runningLoss = RunningLossRule() },
+            factor("leadingProbe") { $0.probeSelection = .leadingSamples(trainCount: 500, testCount: 500) },
+        ]
+    }
+
     /// The protocols compared in docs/calibration.md (first = the chosen quick protocol).
     /// Each trains the paper's depths and learning rates on a class-balanced subset until
     /// the epoch's mean train loss is below 0.1 (the paper's rule), or a fixed epoch cap.
@@ -284,8 +465,9 @@ extension ScalingLawProtocol {
                                probePerClass: probe, learningRateScale: lrScale, usesPaperEpochs: false, fixedEpochCap: cap,
                                seedsPerDepth: seeds)
         }
+        let chosen = candidate("sub200-lr1-L50", maxDepth: 50, lrScale: 1, cap: 300, seeds: 3)
         return [
-            candidate("sub200-lr1-L50", maxDepth: 50, lrScale: 1, cap: 300, seeds: 3),
+            chosen,
             candidate("sub200-lr1-L50-6seeds", maxDepth: 50, lrScale: 1, cap: 300, seeds: 6),
             candidate("sub200-lr1-L60-3seeds", maxDepth: 60, lrScale: 1, cap: 300, seeds: 3),
             candidate("sub200-lr2-L50", maxDepth: 50, lrScale: 2, cap: 300, seeds: 1),
@@ -298,6 +480,7 @@ extension ScalingLawProtocol {
                 perOutput.centring = .perOutput
                 return perOutput
             }(),
+        ] + factorCandidates(base: chosen) + [
             // The paper protocol at its two shallowest depths, one seed: the same runs as `--full`
             // (same specifications and cache entries), to compare l* with the subset protocols.
             {

@@ -80,6 +80,10 @@ public struct FigureResult: Codable, Equatable, Sendable {
     public var notes: [String]
     /// Measured values for the figure's claims.
     public var measurements: [ClaimMeasurement]
+    /// The protocol family (`--protocol`) when it is not the paper's (nil = the paper's): results of
+    /// one figure under different families are kept side by side and are checked against the
+    /// claims of their own family (``ClaimTarget/protocolFamily``).
+    public var protocolFamily: String?
     /// Provenance.
     public var provenance: Provenance
 
@@ -103,9 +107,9 @@ public struct ResultsFile: Codable, Sendable {
 
     public init() {}
 
-    /// Inserts or replaces the result with the same id and profile.
+    /// Inserts or replaces the result with the same id, profile and protocol family.
     public mutating func merge(_ result: FigureResult) {
-        figures.removeAll { $0.id == result.id && $0.profile == result.profile }
+        figures.removeAll { $0.id == result.id && $0.profile == result.profile && $0.protocolFamily == result.protocolFamily }
         figures.append(result)
         figures.sort { ($0.id.figureSortKey, $0.profile.rawValue) < ($1.id.figureSortKey, $1.profile.rawValue) }
     }
