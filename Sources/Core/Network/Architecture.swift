@@ -145,3 +145,18 @@ extension Architecture: Codable {
         }
     }
 }
+
+/// A value that names a network's kind and shape: an ``Architecture`` or the shape of one of its
+/// cases, so that a specification can be built from either.
+public protocol ArchitectureConvertible {
+    /// The architecture this value names.
+    var asArchitecture: Architecture { get }
+}
+
+extension Architecture: ArchitectureConvertible {
+    public var asArchitecture: Architecture { self }
+}
+
+extension DenseArchitecture: ArchitectureConvertible {
+    public var asArchitecture: Architecture { .dense(self) }
+}

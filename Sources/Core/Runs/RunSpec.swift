@@ -173,15 +173,17 @@ public struct RunSpec: Codable, Hashable, Sendable {
     /// (absent from the canonical JSON then, so older specifications keep their hashes).
     public var probeSelection: ProbeSelection?
 
+    /// - Parameter architecture: an ``Architecture``, or the shape of one of its cases (a
+    ///   ``DenseArchitecture`` such as ``architecture(for:width:depth:hasBias:)`` returns).
     public init(dataset: DatasetName, trainSubsetPerClass: Int? = nil, probePerClass: Int = 50,
-                architecture: Architecture, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
+                architecture: some ArchitectureConvertible, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
                 batchSize: Int = 128, stopping: StoppingRule, alignment: AlignmentSchedule = .endpoints,
                 labelNoiseFraction: Double = 0, seed: UInt64 = 0, saveFinalWeights: Bool = false,
                 probeSelection: ProbeSelection? = nil) {
         self.dataset = dataset
         self.trainSubsetPerClass = trainSubsetPerClass
         self.probePerClass = probePerClass
-        self.architecture = architecture
+        self.architecture = architecture.asArchitecture
         self.optimizer = optimizer
         self.loss = loss
         self.batchSize = batchSize
@@ -191,17 +193,6 @@ public struct RunSpec: Codable, Hashable, Sendable {
         self.seed = seed
         self.saveFinalWeights = saveFinalWeights
         self.probeSelection = probeSelection
-    }
-
-    /// A run of a fully connected network (``Architecture/dense(_:)``).
-    public init(dataset: DatasetName, trainSubsetPerClass: Int? = nil, probePerClass: Int = 50,
-                architecture: DenseArchitecture, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
-                batchSize: Int = 128, stopping: StoppingRule, alignment: AlignmentSchedule = .endpoints,
-                labelNoiseFraction: Double = 0, seed: UInt64 = 0, saveFinalWeights: Bool = false) {
-        self.init(dataset: dataset, trainSubsetPerClass: trainSubsetPerClass, probePerClass: probePerClass,
-                  architecture: .dense(architecture), optimizer: optimizer, loss: loss, batchSize: batchSize,
-                  stopping: stopping, alignment: alignment, labelNoiseFraction: labelNoiseFraction, seed: seed,
-                  saveFinalWeights: saveFinalWeights)
     }
 
     /// The architecture of a fully connected network for `dataset`: input
