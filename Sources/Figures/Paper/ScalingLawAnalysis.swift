@@ -104,6 +104,16 @@ public struct ScalingLawFit: Codable, Equatable, Sendable {
     /// Percentile 95% interval of the OLS slope over cluster-bootstrap resamples.
     static func clusterBootstrap(groups: [[PeakPoint]], resamples: Int, seed: UInt64) -> ClosedRange<Double>? {
         guard resamples > 0, groups.count >= 2 else { return nil }
+        var slopes = clusterBootstrapSlopes(groups: groups, resamples: resamples, seed: seed)
+        guard slopes.count >= 20 else { return nil }
+        slopes.sort()
+        return Self.quantile(slopes, 0.025)...Self.quantile(slopes, 0.975)
+    }
+
+    /// The OLS slopes of the cluster-bootstrap resamples, in the order drawn: each resample
+    /// draws `groups.count` depths with replacement and, within each drawn depth, its seeds with
+    /// replacement; resamples that cannot be fitted are skipped.
+    static func clusterBootstrapSlopes(groups: [[PeakPoint]], resamples: Int, seed: UInt64) -> [Double] {
         var generator = SeededGenerator(seed: seed).derived("scaling-law bootstrap")
         var slopes: [Double] = []
         slopes.reserveCapacity(resamples)
@@ -119,9 +129,7 @@ public struct ScalingLawFit: Codable, Equatable, Sendable {
             }
             if let fit = try? LinearFit(x: x, y: y) { slopes.append(fit.slope) }
         }
-        guard slopes.count >= 20 else { return nil }
-        slopes.sort()
-        return Self.quantile(slopes, 0.025)...Self.quantile(slopes, 0.975)
+        return slopes
     }
 
     /// The p-quantile of sorted values by linear interpolation between order statistics.
