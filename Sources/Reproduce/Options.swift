@@ -33,13 +33,13 @@ struct RunOptions: ParsableArguments {
     @Option(name: .long, help: "Base seed; every run derives its own streams from it.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: ArgumentHelp("Runs to execute at once (each uses one BLAS thread).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Runs to execute at once (each uses one BLAS thread).", valueName: "n"))
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, help: ArgumentHelp("The claims and tolerances file.", valueName: "file"))
     var targets: String = "paper-targets.json"
 
-    @Option(name: .long, help: ArgumentHelp(
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
         "Seeds per depth for the figures that repeat runs (fig3, fig8, table1-3).",
         discussion: "Default: the profile's (fig3: 3 quick, 5 full; fig8: 1 quick, 5 full). A changed count is a different protocol: the quick regression band is then reported as not run.",
         valueName: "n"))

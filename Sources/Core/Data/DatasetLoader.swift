@@ -54,15 +54,3 @@ public enum DatasetLoader {
         return split
     }
 }
-
-extension Dataset {
-    /// Same as ``DatasetLoader/load(_:dataDirectory:standardise:)``.
-    public static func load(_ name: DatasetName, dataDirectory: URL?, standardise: Bool = true) throws -> DatasetSplit {
-        try DatasetLoader.load(name, dataDirectory: dataDirectory, standardise: standardise)
-    }
-
-    /// Same as ``DatasetLoader/availability(of:dataDirectory:)``.
-    public static func availability(of name: DatasetName, dataDirectory: URL?) -> DatasetAvailability {
-        DatasetLoader.availability(of: name, dataDirectory: dataDirectory)
-    }
-}

@@ -151,8 +151,8 @@ public struct RunSpec: Codable, Hashable, Sendable {
     /// the training samples actually used (the subset, with their possibly
     /// corrupted labels), the test probe, of the same size, from the test set.
     public var probePerClass: Int
-    /// The network shape; its input and output sizes must match the dataset.
-    public var architecture: NetworkArchitecture
+    /// The kind and shape of the network; its input and output sizes must match the dataset.
+    public var architecture: Architecture
     /// The optimiser and its hyperparameters.
     public var optimizer: OptimizerSettings
     /// The training loss.
@@ -173,15 +173,17 @@ public struct RunSpec: Codable, Hashable, Sendable {
     /// (absent from the canonical JSON then, so older specifications keep their hashes).
     public var probeSelection: ProbeSelection?
 
+    /// - Parameter architecture: an ``Architecture``, or the shape of one of its cases (a
+    ///   ``DenseArchitecture`` such as ``architecture(for:width:depth:hasBias:)`` returns).
     public init(dataset: DatasetName, trainSubsetPerClass: Int? = nil, probePerClass: Int = 50,
-                architecture: NetworkArchitecture, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
+                architecture: some ArchitectureConvertible, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
                 batchSize: Int = 128, stopping: StoppingRule, alignment: AlignmentSchedule = .endpoints,
                 labelNoiseFraction: Double = 0, seed: UInt64 = 0, saveFinalWeights: Bool = false,
                 probeSelection: ProbeSelection? = nil) {
         self.dataset = dataset
         self.trainSubsetPerClass = trainSubsetPerClass
         self.probePerClass = probePerClass
-        self.architecture = architecture
+        self.architecture = architecture.asArchitecture
         self.optimizer = optimizer
         self.loss = loss
         self.batchSize = batchSize
@@ -195,8 +197,8 @@ public struct RunSpec: Codable, Hashable, Sendable {
 
     /// The architecture of a fully connected network for `dataset`: input
     /// dimension d = the flattened image size, k = the number of classes.
-    public static func architecture(for dataset: DatasetName, width: Int, depth: Int, hasBias: Bool = true) -> NetworkArchitecture {
-        NetworkArchitecture(inputDimension: dataset.imageShape.featureCount, width: width, depth: depth,
+    public static func architecture(for dataset: DatasetName, width: Int, depth: Int, hasBias: Bool = true) -> DenseArchitecture {
+        DenseArchitecture(inputDimension: dataset.imageShape.featureCount, width: width, depth: depth,
                             outputDimension: dataset.classCount, hasBias: hasBias)
     }
 
@@ -232,8 +234,7 @@ public struct RunSpec: Codable, Hashable, Sendable {
         } catch {
             throw RunSpecError.invalidSetting("\(error)")
         }
-        let expected = Self.architecture(for: dataset, width: architecture.width, depth: architecture.depth,
-                                         hasBias: architecture.hasBias)
+        let expected = Self.architecture(for: dataset, width: 1, depth: 1)
         guard architecture.inputDimension == expected.inputDimension else {
             throw RunSpecError.architectureMismatch(
                 "the network takes \(architecture.inputDimension) inputs but \(dataset.displayName) images have \(expected.inputDimension) features")

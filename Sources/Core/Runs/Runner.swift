@@ -302,8 +302,7 @@ struct TrainingSession {
         stepsPerEpoch = (data.train.count + spec.batchSize - 1) / spec.batchSize
         logSpacedSteps = Set(spec.alignment.logSpacedSteps(stepsPerEpoch: stepsPerEpoch))
         var generator = SeededGenerator(seed: spec.seed).derived("init")
-        trainer = Trainer(network: DenseNetwork<Float>(architecture: spec.architecture, generator: &generator),
-                          optimizer: spec.optimizer, loss: spec.loss)
+        trainer = Trainer(spec: spec, generator: &generator)
         lastCheckpoint = clockStart
     }
 
