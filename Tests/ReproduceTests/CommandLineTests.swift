@@ -392,7 +392,10 @@ extension CommandLineTests {
         for (spec, peak) in entries {
             let L = spec.architecture.depth
             let profile = (1...L).map { $0 == peak ? 1.0 : 0.1 }
-            try store.store(RunRecord(spec: spec, trainingSampleCount: 100, stepsPerEpoch: 1, epochs: [],
+            // A consistent record (one epoch of one step): the cache checks records on read.
+            let epoch = EpochEntry(epoch: 1, step: 1, batches: 1, trainLoss: 0.05, trainAccuracy: 1, testLoss: 0.3,
+                                   testAccuracy: 0.85, wallSeconds: 1)
+            try store.store(RunRecord(spec: spec, trainingSampleCount: 100, stepsPerEpoch: 1, epochs: [epoch],
                                       alignments: [AlignmentSnapshot(step: 1, epoch: 1, trainProbe: profile, testProbe: profile)],
                                       stopReason: .thresholdReached, totalSteps: 1, finalTrain: Evaluation(loss: 0.05, accuracy: 1),
                                       finalTest: Evaluation(loss: 0.3, accuracy: 0.85), wallSeconds: 1, machine: "test", finalWeightsFile: nil))
