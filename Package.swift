@@ -28,16 +28,17 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         // Numerics and science: no plotting, no CLI.
-        .target(name: "Core", dependencies: ["COpenBLAS", "CZlib"]),
+        .target(name: "Core", dependencies: ["COpenBLAS", "CZlib"], exclude: ["README.md"]),
         // Paper figures, the Cairo plotting layer, claims and the report.
-        .target(name: "Figures", dependencies: ["Core", "CCairo"]),
+        .target(name: "Figures", dependencies: ["Core", "CCairo"], exclude: ["README.md"]),
         // The command-line interface only.
         .executableTarget(
             name: "Reproduce",
             dependencies: [
                 "Core", "Figures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "Core"]),

@@ -54,7 +54,7 @@ struct BenchCommand: ParsableCommand {
         print("sgemm on the shapes of a training step (batch \(batch)):")
         var seen = Set<String>()
         for width in [100, 256] {
-            let architecture = NetworkArchitecture(inputDimension: inputs, width: width, depth: 3, outputDimension: classes, hasBias: true)
+            let architecture = DenseArchitecture(inputDimension: inputs, width: width, depth: 3, outputDimension: classes, hasBias: true)
             for shape in EngineBenchmark.trainingStepGemms(architecture: architecture, batchSize: batch) {
                 let key = shape.description
                 guard seen.insert(key).inserted else { continue }
@@ -67,7 +67,7 @@ struct BenchCommand: ParsableCommand {
         print("  depth  width   samples/s   step ms   step GFLOP/s   sgemm-alone GFLOP/s   efficiency")
         for depth in [10, 50, 100] {
             for width in [100, 256] {
-                let architecture = NetworkArchitecture(inputDimension: inputs, width: width, depth: depth, outputDimension: classes, hasBias: true)
+                let architecture = DenseArchitecture(inputDimension: inputs, width: width, depth: depth, outputDimension: classes, hasBias: true)
                 let shapes = EngineBenchmark.trainingStepGemms(architecture: architecture, batchSize: batch)
                 let flops = shapes.reduce(0) { $0 + $1.flops }
                 let (step, gemms) = EngineBenchmark.timeTrainingStepAndItsGemms(architecture: architecture, batchSize: batch, repeats: repeats)
@@ -76,7 +76,7 @@ struct BenchCommand: ParsableCommand {
         }
 
         guard alignmentRepeats > 0 else { return }
-        let architecture = NetworkArchitecture(inputDimension: inputs, width: 256, depth: 100, outputDimension: classes, hasBias: true)
+        let architecture = DenseArchitecture(inputDimension: inputs, width: 256, depth: 100, outputDimension: classes, hasBias: true)
         print("\nAll A_l of depth 100, width 256 on 500 probe samples (nk = 5000, \(alignmentRepeats) runs):")
         var threadCounts = [threads]
         let cores = ProcessInfo.processInfo.activeProcessorCount

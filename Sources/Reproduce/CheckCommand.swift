@@ -16,7 +16,10 @@ struct CheckCommand: ParsableCommand {
             Exits 0 only when every regression band held and no paper claim that ran is NOT REPRODUCED
             without a documented known deviation; INCONCLUSIVE claims are listed, never counted as
             reproduced, and do not fail the gate. Claims that could not run are listed as 'not run'
-            and never count as passed; the gate fails when nothing at all was measured.
+            and never count as passed; the gate fails when nothing at all was measured, and when a
+            figure that ran omits a claim it declares (for its profile, in the targets file), emits an
+            undeclared id, emits a measurement with neither a finite value nor a not-run reason, or
+            emits an id twice (each is named).
             """
     )
 
@@ -31,6 +34,16 @@ struct CheckCommand: ParsableCommand {
                     .filter { claim in full.figures.contains { $0.id == claim.claim.figure } }
             }
             print(ClaimTable.render(claims))
+            let defects = ClaimEvaluator.defects(targets: targets, results: (main?.figures ?? []) + (full?.figures ?? []))
+            if !defects.isEmpty {
+                print("\nresult defects (each fails the gate):")
+                for defect in defects { print("  " + defect.description) }
+            }
+            let unchecked = ((main?.figures ?? []) + (full?.figures ?? [])).filter { !($0.provenance.uncheckedRecords ?? []).isEmpty }
+            if !unchecked.isEmpty {
+                print("\nfigures drawn from run records not checked against their data (dataset absent): "
+                      + unchecked.map { "\($0.id) [\($0.profile.rawValue)] (\($0.provenance.uncheckedRecords?.count ?? 0) records)" }.joined(separator: ", "))
+            }
             let measured = claims.filter { $0.measured != nil }.count
             let failing = claims.filter { $0.verdict.failsGate }
             if measured == 0 {
@@ -41,6 +54,11 @@ struct CheckCommand: ParsableCommand {
             if !qualified.isEmpty {
                 print("\nqualified verdicts (partial runs or a changed protocol; see the details above): "
                       + qualified.map { "\($0.claim.id) [\($0.profile.rawValue)]" }.joined(separator: ", "))
+            }
+            if !defects.isEmpty {
+                print("\ngate: FAIL — " + (failing.map { "\($0.claim.id) (\($0.verdictText))" } + defects.map { "\($0.claimId) (\($0.kind.rawValue))" })
+                    .joined(separator: ", "))
+                throw ExitCode(1)
             }
             let inconclusive = claims.filter { $0.verdict == .inconclusive }
             if failing.isEmpty {

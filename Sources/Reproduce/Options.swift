@@ -33,13 +33,13 @@ struct RunOptions: ParsableArguments {
     @Option(name: .long, help: "Base seed; every run derives its own streams from it.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: ArgumentHelp("Runs to execute at once (each uses one BLAS thread).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Runs to execute at once (each uses one BLAS thread).", valueName: "n"))
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, help: ArgumentHelp("The claims and tolerances file.", valueName: "file"))
     var targets: String = "paper-targets.json"
 
-    @Option(name: .long, help: ArgumentHelp(
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
         "Seeds per depth for the figures that repeat runs (fig3, fig8, table1-3).",
         discussion: "Default: the profile's (fig3: 3 quick, 5 full; fig8: 1 quick, 5 full). A changed count is a different protocol: the quick regression band is then reported as not run.",
         valueName: "n"))
@@ -140,28 +140,44 @@ func printError(_ text: String) {
 /// Maps the project's typed errors to one sentence on stderr and an exit code.
 enum Failure {
     static func exit(for error: Error) -> ExitCode {
-        if error is ExitCode { return error as! ExitCode }
-        let message = "\(error)"
-        printError("error: " + message)
+        if let code = error as? ExitCode { return code }
+        if let interrupted = error as? RunError {
+            printError("\n" + interrupted.description)
+            return ExitCode(Interruption.exitStatus)
+        }
+        printError("error: \(error)")
+        return ExitCode(code(for: error))
+    }
+
+    /// The documented exit code of an error (see `reproduce --help`).
+    static func code(for error: Error) -> Int32 {
         switch error {
         case let file as FileError:
             switch file {
-            case .unwritableDirectory, .writeFailed: return ExitCode(73)
-            case .unreadable: return ExitCode(66)
-            case .corrupt: return ExitCode(65)
+            case .unwritableDirectory, .writeFailed: return 73
+            case .unreadable: return 66
+            case .corrupt: return 65
             }
         case let dataset as DatasetError:
             switch dataset {
-            case .fileNotFound: return ExitCode(66)
-            case .classTooSmall, .invalidRequest: return ExitCode(64)
-            default: return ExitCode(65)
+            case .fileNotFound, .incomplete, .unreadable: return 66
+            case .classTooSmall, .invalidRequest: return 64
+            default: return 65
             }
+        case let plot as PlotError:
+            switch plot {
+            case .unwritableDirectory, .renameFailed: return 73
+            case let .cairoFailure(_, _, status): return status.contains("memory") ? 70 : 73
+            case .invalidFigure: return 70
+            }
+        case is RunRecordError:
+            return 65
         case is UsageError, is RunSpecError:
-            return ExitCode(64)
+            return 64
         case is RunError:
-            return ExitCode(130)
+            return Interruption.exitStatus
         default:
-            return ExitCode(70)
+            return 70
         }
     }
 }

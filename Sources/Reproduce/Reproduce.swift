@@ -19,11 +19,16 @@ struct Reproduce: ParsableCommand {
               reproduce report            rebuild the report, no recomputation
               reproduce train --depth 10  one training run with a progress bar
               reproduce bench             BLAS and engine throughput
+              reproduce migrate-records --cache DIR
+                                          add checksums and data fingerprints to
+                                          records of older versions (no training)
 
             Output goes to figures/ (--quick) or figures/full/ (--full): PNG and
             PDF per figure, results.json and report.md/report.html. Runs are
             cached in .cache/reproduce by configuration hash; a killed run
-            resumes from its last checkpoint.
+            resumes from its last checkpoint. A record is used only when its
+            checksum, its contents and its data fingerprint (the dataset files
+            it was trained on) check out.
 
             Claims and tolerances live in paper-targets.json. A paper claim is
             REPRODUCED or NOT REPRODUCED ("not reproduced (known)" when it is
@@ -33,13 +38,21 @@ struct Reproduce: ParsableCommand {
             Exit codes:
               0   success; for check: every band held and every paper claim
                   that ran reproduced or is a documented deviation
-              1   check: the gate failed
+              1   check: the gate failed (a band left, an undocumented failing
+                  paper claim, or a result defect: a declared claim missing, an
+                  undeclared id, a null value without reason, an id twice)
               64  usage: unknown figure id, bad flag or flag value
-              65  corrupt input: results, targets, record or dataset file
-              66  missing input: dataset, results or targets file not found
+              65  corrupt input: results, targets, record or dataset file; a run
+                  record that is unverified (run migrate-records) or was
+                  trained on other data than the dataset now read
+              66  missing input: dataset, results or targets file not found or
+                  unreadable; a --data-dir holding only part of a dataset
               70  internal error
-              73  cannot write the output or cache directory
+              73  cannot write the output or cache directory (including a
+                  full disk)
               130 interrupted (Ctrl-C): checkpoints written; rerun to resume
+              143 terminated (SIGTERM, e.g. a cluster time limit): checkpoints
+                  written; rerun to resume
             """,
         version: "0.1.0",
         subcommands: [
@@ -50,6 +63,7 @@ struct Reproduce: ParsableCommand {
             TrainCommand.self,
             FactorsCommand.self,
             BenchCommand.self,
+            MigrateRecordsCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

@@ -51,13 +51,16 @@ struct RunCommand: ParsableCommand {
             entries = ids.compactMap(FigureCatalog.entry).filter { seen.insert($0.id).inserted }
         }
         let targets = try TargetsFile.load(from: options.targetsURL)
+        for dataset in Set(entries.compactMap(\.spec).flatMap(\.datasets)).sorted(by: { $0.rawValue < $1.rawValue }) {
+            if let error = DatasetLocator.partialCopyError(of: dataset, dataDirectory: options.dataDirectory) { throw error }
+        }
         let output = options.outputDirectory
         try AtomicFile.ensureWritableDirectory(output)
         if !options.cachedOnly {  // --cached-only only reads the cache, which may be read-only
             try AtomicFile.ensureWritableDirectory(options.cacheDirectory)
         }
         let resultsURL = output.appendingPathComponent("results.json")
-        var results = try ResultsFile.load(from: resultsURL) ?? ResultsFile()
+        _ = try ResultsFile.load(from: resultsURL)  // a damaged file is reported before any work
 
         var context = FigureContext(
             profile: options.profile, seed: options.seed, outputDirectory: output,
@@ -71,13 +74,30 @@ struct RunCommand: ParsableCommand {
             guard let spec = entry.spec else { continue }
             let started = Date()
             printError("[\(spec.id)] \(spec.title) (--\(options.profile.rawValue))")
-            let result = try spec.produce(in: context)
-            results.merge(result)
-            try results.write(to: resultsURL)  // after each figure, so finished work is never lost
+            context.integrity = RunIntegrityLog()
+            var result = try spec.produce(in: context)
+            if let refused = context.integrity.refused.first {
+                // A result drawn without a refused record would look complete: it is not stored.
+                for other in context.integrity.refused.dropFirst() { printError("error: \(other)") }
+                printError("[\(spec.id)] not stored: a run record it needs was refused")
+                throw refused
+            }
+            let unchecked = context.integrity.unchecked
+            if !unchecked.isEmpty {
+                result.provenance.uncheckedRecords = unchecked.map { "\($0.hash) (\($0.label)): \($0.reason)" }
+                let note = "\(unchecked.count) run record(s) could not be checked against their dataset files and are used unverified: "
+                    + (Set(unchecked.map(\.reason)).sorted().joined(separator: "; ")) + "."
+                result.notes.append(note)
+                printError("[\(spec.id)] note: " + note)
+            }
+            try ResultsFile.merge(result, into: resultsURL)  // after each figure, so finished work is never lost
             produced.append(result)
             printError("[\(spec.id)] done in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(result.images.map { output.appendingPathComponent($0).relativePathFromCurrentDirectory }.joined(separator: ", "))")
         }
-        let reports = try ReportWriter(directory: output, targets: targets).write()
+        for defect in ClaimEvaluator.defects(targets: targets, results: produced) {
+            printError("warning: \(defect) (the gate fails on it)")
+        }
+        let reports = try ResultsFile.withLock(on: resultsURL) { try ReportWriter(directory: output, targets: targets).write() }
         let claims = ClaimEvaluator.evaluate(targets: targets, results: produced)
             .filter { claim in produced.contains { $0.id == claim.claim.figure && $0.protocolFamily == claim.claim.protocolFamily } }
         print(ClaimTable.render(claims))

@@ -12,65 +12,68 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Example (the setting of the paper's Fig. 2/7 with width 100): reproduce train --depth 10 --width 100 --lr 0.003 --epochs 20
 
-            Alignments are measured on a class-balanced probe drawn from the training set and on a test probe of the same size: at initialisation, at log-spaced steps during the first epoch, after every epoch and at the stop. The record (JSON) is written to the cache directory under the run's configuration hash; running the same command again prints it without training. Ctrl-C saves a checkpoint; the same command resumes from it.
+            Alignments are measured on a class-balanced probe drawn from the training set and on a test probe of the same size: at initialisation, at log-spaced steps during the first epoch, after every epoch and at the stop. The record (JSON) is written to the cache directory under the run's configuration hash; running the same command again prints it without training (after checking it: checksum, contents, and that it was trained on the dataset files now read). Ctrl-C or SIGTERM saves a checkpoint; the same command resumes from it. A second identical training on the same cache waits for the first (naming it) and then prints its record.
 
             Assumption: the paper says only "SGD with momentum and weight decay"; the defaults momentum 0.9 and weight decay 5e-4 are the usual choices, not the paper's numbers.
             """
     )
 
-    @Option(help: ArgumentHelp("Dataset: fashion-mnist, mnist, kmnist, cifar10 or cifar100.", valueName: "name"))
-    var dataset: String = DatasetName.fashionMNIST.rawValue
+    @Option(help: ArgumentHelp("The dataset to train on (standardised per channel with training-set statistics).", valueName: "name"))
+    var dataset: DatasetName = .fashionMNIST
 
-    @Option(help: "Number of weight layers L.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of weight layers L (L − 1 hidden ReLU layers); at least 1.", valueName: "L"))
     var depth: Int = 10
 
-    @Option(help: "Width N of every hidden layer.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Width N of every hidden layer; at least 1, and small enough for the run to fit in memory.", valueName: "N"))
     var width: Int = 256
 
-    @Flag(name: .customLong("no-bias"), help: "Train without bias vectors.")
+    @Flag(name: .customLong("no-bias"), help: "Train without bias vectors (the tangent kernel then loses its bias term, paper Eq. 9).")
     var noBias = false
 
-    @Option(name: .customLong("optimizer"), help: ArgumentHelp("sgd (momentum, weight decay) or adam (β₁ 0.9, β₂ 0.999, ε 1e-8).", valueName: "sgd|adam"))
-    var optimizerName: String = "sgd"
+    @Option(name: .customLong("optimizer"), help: ArgumentHelp("The optimiser: sgd (momentum, weight decay) or adam (β₁ 0.9, β₂ 0.999, ε 1e-8).", valueName: "name"))
+    var optimizer: OptimizerChoice = .sgd
 
-    @Option(name: .customLong("lr"), help: "Learning rate.")
+    @Option(name: .customLong("loss"), help: ArgumentHelp("The training loss: cross-entropy (softmax, the paper's) or mse (½‖f − one-hot‖², summed over outputs).", valueName: "name"))
+    var loss: LossChoice = .crossEntropy
+
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: ArgumentHelp("Learning rate η; a positive number.", valueName: "η"))
     var learningRate: Double = 0.003
 
-    @Option(help: "SGD momentum (default 0.9; sgd only).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("SGD momentum μ in [0, 1) (default 0.9; sgd only).", valueName: "μ"))
     var momentum: Double?
 
-    @Option(name: .customLong("weight-decay"), help: "L2 weight decay added to the gradient (default 5e-4, an assumption: the paper gives no value).")
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: ArgumentHelp("L2 weight decay λ added to the gradient; 0 or more (default 5e-4, an assumption: the paper gives no value).", valueName: "λ"))
     var weightDecay: Double = 5e-4
 
-    @Option(name: .customLong("batch-size"), help: "Minibatch size.")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Minibatch size; the last minibatch of an epoch holds the remainder.", valueName: "n"))
     var batchSize: Int = 128
 
-    @Option(help: ArgumentHelp("Stop after this many epochs.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many epochs (one of --epochs, --until-loss, --steps).", valueName: "n"))
     var epochs: Int?
 
-    @Option(name: .customLong("until-loss"), help: ArgumentHelp("Stop at the end of the first epoch whose mean minibatch loss is below this (the paper uses 0.1).", valueName: "loss"))
+    @Option(name: .customLong("until-loss"), parsing: .unconditional, help: ArgumentHelp("Stop at the end of the first epoch whose mean minibatch loss is below this (the paper uses 0.1).", valueName: "loss"))
     var untilLoss: Double?
 
-    @Option(name: .customLong("max-epochs"), help: ArgumentHelp("Epoch cap for --until-loss (default 500).", valueName: "n"))
+    @Option(name: .customLong("max-epochs"), parsing: .unconditional, help: ArgumentHelp("Epoch cap for --until-loss (default 500).", valueName: "n"))
     var maxEpochs: Int?
 
-    @Option(help: ArgumentHelp("Stop after this many optimiser steps (possibly mid-epoch).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many optimiser steps (possibly mid-epoch).", valueName: "n"))
     var steps: Int?
 
-    @Option(name: .customLong("train-per-class"), help: ArgumentHelp("Train on a class-balanced subset of this many samples per class (default: the full training set).", valueName: "n"))
+    @Option(name: .customLong("train-per-class"), parsing: .unconditional, help: ArgumentHelp("Train on a class-balanced subset of this many samples per class (default: the full training set).", valueName: "n"))
     var trainPerClass: Int?
 
-    @Option(name: .customLong("probe-per-class"), help: ArgumentHelp("Probe samples per class for A_l (0: measure no alignments).", valueName: "n"))
+    @Option(name: .customLong("probe-per-class"), parsing: .unconditional, help: ArgumentHelp("Probe samples per class for A_l, drawn from the training samples (0: measure no alignments).", valueName: "n"))
     var probePerClass: Int = 50
 
-    @Option(name: .customLong("label-noise"), help: ArgumentHelp("Fraction of training labels replaced by a different random class.", valueName: "fraction"))
+    @Option(name: .customLong("label-noise"), parsing: .unconditional, help: ArgumentHelp("Fraction of training labels replaced by a different random class, between 0 and 1.", valueName: "fraction"))
     var labelNoise: Double = 0
 
-    @Option(help: "Seed of every random stream (initialisation, subset, probes, batch order).")
+    @Option(parsing: .unconditional, help: "Seed of every random stream (initialisation, subset, probes, batch order).")
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("Centring in A_l: full (paper Eq. 6), none, or per-output.", valueName: "kind"))
-    var centring: String = Centring.full.rawValue
+    @Option(help: ArgumentHelp("Centring of kernel and targets in A_l: full (C = I − 11ᵀ/nk, paper Eq. 6), none (C = I), or per-output (centre over samples separately for each output, as nngeometry does).", valueName: "kind"))
+    var centring: CentringChoice = .full
 
     @Option(help: ArgumentHelp("Cache directory for run records and checkpoints.", valueName: "dir"))
     var cache: String = ".cache/reproduce"
@@ -81,80 +84,51 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .customLong("save-weights"), help: "Save the final weights next to the record.")
     var saveWeights = false
 
-    @Flag(help: "No progress bar.")
+    @Flag(help: "No progress output.")
     var quiet = false
 
+    /// Checks what only the flags can get wrong (how they combine, the data directory, the
+    /// memory the run needs), then the run they describe: every range check lives in
+    /// ``RunSpec/validate()``, whose message becomes the usage error.
     func validate() throws {
-        guard DatasetName(rawValue: dataset) != nil else {
-            throw ValidationError("unknown dataset '\(dataset)'; use one of \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
-        guard depth >= 1 else { throw ValidationError("--depth must be at least 1, got \(depth).") }
-        guard width >= 1 else { throw ValidationError("--width must be at least 1, got \(width).") }
-        guard ["sgd", "adam"].contains(optimizerName) else {
-            throw ValidationError("--optimizer must be sgd or adam, got '\(optimizerName)'.")
-        }
-        guard learningRate.isFinite, learningRate > 0 else { throw ValidationError("--lr must be a positive number, got \(learningRate).") }
-        if let momentum {
-            guard optimizerName == "sgd" else { throw ValidationError("--momentum applies to --optimizer sgd only.") }
-            guard momentum.isFinite, momentum >= 0, momentum < 1 else {
-                throw ValidationError("--momentum must lie in [0, 1), got \(momentum).")
-            }
-        }
-        guard weightDecay.isFinite, weightDecay >= 0 else { throw ValidationError("--weight-decay must be 0 or more, got \(weightDecay).") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
         let rules = [epochs != nil, untilLoss != nil, steps != nil].filter { $0 }.count
         guard rules == 1 else {
             throw ValidationError(rules == 0
                 ? "choose when to stop: --epochs N, --until-loss 0.1 [--max-epochs 500], or --steps N."
                 : "give only one of --epochs, --until-loss and --steps.")
         }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps).") }
-        if let untilLoss, !(untilLoss.isFinite && untilLoss > 0) {
-            throw ValidationError("--until-loss must be a positive number such as 0.1, got \(untilLoss).")
-        }
-        if let maxEpochs {
-            guard untilLoss != nil else { throw ValidationError("--max-epochs goes with --until-loss; use --epochs for a fixed length.") }
-            guard maxEpochs >= 1 else { throw ValidationError("--max-epochs must be at least 1, got \(maxEpochs).") }
-        }
-        if let trainPerClass, trainPerClass < 1 {
-            throw ValidationError("--train-per-class must be at least 1, got \(trainPerClass).")
-        }
-        guard probePerClass >= 0 else { throw ValidationError("--probe-per-class must be 0 or more, got \(probePerClass).") }
-        if let trainPerClass, probePerClass > trainPerClass {
-            throw ValidationError("--probe-per-class (\(probePerClass)) cannot exceed --train-per-class (\(trainPerClass)): the probe is drawn from the training samples.")
-        }
-        guard labelNoise.isFinite, labelNoise >= 0, labelNoise <= 1 else {
-            throw ValidationError("--label-noise must lie between 0 and 1, got \(labelNoise).")
-        }
-        guard parsedCentring != nil else {
-            throw ValidationError("--centring must be full, none or per-output, got '\(centring)'.")
+        if momentum != nil, optimizer != .sgd { throw ValidationError("--momentum applies to --optimizer sgd only.") }
+        if maxEpochs != nil, untilLoss == nil {
+            throw ValidationError("--max-epochs goes with --until-loss; use --epochs for a fixed length.")
         }
         if let dataDir, !FileManager.default.fileExists(atPath: dataDir) {
             throw ValidationError("--data-dir '\(dataDir)' does not exist.")
         }
+        let spec = self.spec
         do {
             try spec.validate()
         } catch {
             throw ValidationError("\(error)")
         }
-    }
-
-    private var parsedCentring: Centring? {
-        switch centring.lowercased() {
-        case "full": return .full
-        case "none": return Centring.none
-        case "per-output", "peroutput": return .perOutput
-        default: return nil
+        let memory = MemoryEstimate(spec: spec)
+        let available = MemoryEstimate.physicalMemory
+        if memory.bytes > available {
+            throw ValidationError("""
+                --depth \(depth) --width \(width): the run needs at least \(MemoryEstimate.text(bytes: memory.bytes)) \
+                (\(String(format: "%.3g", memory.parameterCount)) parameters × 4 bytes × \(memory.parameterCopies) copies: \
+                weights, gradient, optimiser state; plus activations), more than this machine's \
+                \(MemoryEstimate.text(bytes: available)) of memory; use a smaller --width or --depth.
+                """)
         }
     }
 
-    /// The run these flags describe (call after `validate()`).
+    /// The run these flags describe (``RunSpec/validate()`` says whether it can be carried out).
     var spec: RunSpec {
-        let name = DatasetName(rawValue: dataset) ?? .fashionMNIST
-        let optimizer: OptimizerSettings = optimizerName == "adam"
-            ? .adam(learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: weightDecay)
-            : .sgd(learningRate: learningRate, momentum: momentum ?? 0.9, weightDecay: weightDecay)
+        let optimizer: OptimizerSettings
+        switch self.optimizer {
+        case .adam: optimizer = .adam(learningRate: learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: weightDecay)
+        case .sgd: optimizer = .sgd(learningRate: learningRate, momentum: momentum ?? 0.9, weightDecay: weightDecay)
+        }
         let stopping: StoppingRule
         if let epochs {
             stopping = .epochs(epochs)
@@ -166,10 +140,10 @@ struct TrainCommand: ParsableCommand {
         let schedule = probePerClass == 0
             ? AlignmentSchedule.never
             : AlignmentSchedule(atInitialisation: true, logSpacedStepsPerDecade: 5, logSpacedUntilEpoch: 1,
-                                everyEpoch: true, atStop: true, centring: parsedCentring ?? .full)
-        return RunSpec(dataset: name, trainSubsetPerClass: trainPerClass, probePerClass: probePerClass,
-                       architecture: RunSpec.architecture(for: name, width: width, depth: depth, hasBias: !noBias),
-                       optimizer: optimizer, loss: .crossEntropy, batchSize: batchSize, stopping: stopping,
+                                everyEpoch: true, atStop: true, centring: centring.centring)
+        return RunSpec(dataset: dataset, trainSubsetPerClass: trainPerClass, probePerClass: probePerClass,
+                       architecture: RunSpec.architecture(for: dataset, width: width, depth: depth, hasBias: !noBias),
+                       optimizer: optimizer, loss: loss.loss, batchSize: batchSize, stopping: stopping,
                        alignment: schedule, labelNoiseFraction: labelNoise, seed: seed, saveFinalWeights: saveWeights)
     }
 
@@ -182,13 +156,13 @@ struct TrainCommand: ParsableCommand {
                             progress: bar)
         Interruption.install()
         runner.stopRequested = { _ in Interruption.isRequested }
+        runner.notice = { printError($0) }
         let record: RunRecord
+        let check: DataCheck
         do {
+            if let error = DatasetLocator.partialCopyError(of: spec.dataset, dataDirectory: runner.dataDirectory) { throw error }
             try AtomicFile.ensureWritableDirectory(cacheDirectory)
-            record = try runner.run(spec)
-        } catch let error as RunError {
-            FileHandle.standardError.write(Data(("\n" + error.description + "\n").utf8))
-            throw ExitCode(130)
+            (record, check) = try runner.runChecked(spec)
         } catch let error as RunSpecError {
             FileHandle.standardError.write(Data(("error: " + error.description + "\n").utf8))
             throw ExitCode(64)
@@ -197,6 +171,9 @@ struct TrainCommand: ParsableCommand {
         }
         for line in Self.summary(of: record, recordPath: runner.cache.recordURL(for: spec).relativePathFromCurrentDirectory) {
             print(line)
+        }
+        if case let .unchecked(reason) = check {
+            print("unverified: \(reason)")
         }
     }
 

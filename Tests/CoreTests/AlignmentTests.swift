@@ -239,7 +239,41 @@ final class AlignmentTests: XCTestCase {
             let exact = LayerAlignment.alignments(network: double, probeFeatures: x, probeLabels: labels, centring: centring)
             let fast = LayerAlignment.alignments(network: single, probeFeatures: xs, probeLabels: labels, centring: centring)
             XCTAssertLessThan(EngineFixtures.relativeError(fast, exact), 1e-4, "\(centring)")
-            XCTAssertTrue(exact.allSatisfy { $0 > 0 && $0 <= 1 })
+        }
+    }
+
+    /// Float against Double at sizes that leave scalar tails after the SIMD8 (Float) and SIMD4
+    /// (Double) loops of the ReLU kernels: n × width = 5 × 7 = 35, 13 × 5 = 65, 3 × 9 = 27.
+    /// Logits against explicit loops, gradients against finite differences of the outputs, A_l of
+    /// the two precisions against each other. Catches: a tail left unrectified or ungated (its
+    /// negative pre-activations pass through), a tail rectified with the wrong mask, an
+    /// off-by-one in the vector loop bound. (0 < A_l ≤ 1, which the test above used to assert,
+    /// holds for any A_l.)
+    func testFloatAndDoubleAgreeAtSizesWithScalarTails() throws {
+        for (rows, width, seed) in [(5, 7, 201), (13, 5, 202), (3, 9, 203)] as [(Int, Int, UInt64)] {
+            let a = NetworkArchitecture(inputDimension: 5, width: width, depth: 3, outputDimension: 3, hasBias: true)
+            let double = EngineFixtures.network(a, seed: seed)
+            let single = double.converted(to: Float.self)
+            let x = EngineFixtures.inputs(rows: rows, columns: 5, seed: seed + 10)
+            let xs = Matrix<Float>(rows: rows, columns: 5, storage: x.storage.map { Float($0) })
+            let labels = (0..<rows).map { $0 % 3 }
+            let naive = EngineFixtures.naiveLogits(double, x).storage
+            XCTAssertLessThan(EngineFixtures.relativeError(double.logits(x).storage, naive), 1e-13, "Double logits \(rows)×\(width)")
+            XCTAssertLessThan(EngineFixtures.relativeError(single.logits(xs).storage.map(Double.init), naive), 1e-5, "Float logits \(rows)×\(width)")
+
+            let brute = BruteForceSecondOrder(architecture: a, inputs: x, coordinates: Array(0..<a.parameterCount))
+            let (_, w) = Reference.crossEntropy(logits: naive, labels: labels, classes: 3)
+            let expectedGradient = try brute.tangentFeatures(w, at: double.flattenedParameters)  // ∇θ ℒ = Ψᵀw
+            let (_, gradient) = double.lossAndGradient(features: x, labels: labels, loss: .crossEntropy)
+            let (_, gradientFloat) = single.lossAndGradient(features: xs, labels: labels, loss: .crossEntropy)
+            XCTAssertLessThan(EngineFixtures.relativeError(gradient, expectedGradient), 1e-8, "Double gradient \(rows)×\(width)")
+            XCTAssertLessThan(EngineFixtures.relativeError(gradientFloat.map(Double.init), expectedGradient), 1e-4, "Float gradient \(rows)×\(width)")
+
+            for centring in Centring.allCases {
+                let exact = LayerAlignment.alignments(network: double, probeFeatures: x, probeLabels: labels, centring: centring)
+                let fast = LayerAlignment.alignments(network: single, probeFeatures: xs, probeLabels: labels, centring: centring)
+                XCTAssertLessThan(EngineFixtures.relativeError(fast, exact), 1e-4, "A_l \(rows)×\(width) \(centring)")
+            }
         }
     }
 }

@@ -54,6 +54,8 @@ final class AnalysisTests: XCTestCase {
         XCTAssertLessThanOrEqual(fit.freeRMSResidual, fit.fixedSlopeRMSResidual + 1e-15)
     }
 
+    /// Degenerate and reproducibility cases only; the distribution itself is checked against exact
+    /// enumeration in ``testClusterBootstrapMatchesTheExactResamplingDistribution()``.
     func testBootstrapIntervalCollapsesOnAnExactPowerLawAndIsDeterministic() throws {
         // l* = L exactly (slope 1) with two identical seeds per depth: every resample with
         // two distinct depths gives slope 1.
@@ -73,6 +75,85 @@ final class AnalysisTests: XCTestCase {
         XCTAssertLessThan(ci.lowerBound, a.free.slope)
         XCTAssertGreaterThan(ci.upperBound, a.free.slope)
         XCTAssertLessThan(ci.upperBound - ci.lowerBound, 1)
+    }
+
+    /// The OLS slope of log l* on log L, written out (two-pass sums).
+    private func olsSlope(_ points: [PeakPoint]) -> Double {
+        let x = points.map { log(Double($0.depth)) }, y = points.map { log(Double($0.peakLayer)) }
+        let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+        return zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+    }
+
+    /// The exact bootstrap distribution for 3 depths × 2 seeds: every ordered draw of 3 depths
+    /// (27) times every draw of 2 seeds within each drawn depth (4³) is one of 1728 equally
+    /// likely resamples; those whose depths are all equal have no slope and are skipped (192).
+    private func exactClusterBootstrap(_ groups: [[PeakPoint]]) -> [Double] {
+        var slopes: [Double] = []
+        for g0 in 0..<3 { for g1 in 0..<3 { for g2 in 0..<3 where !(g0 == g1 && g1 == g2) {
+            for seeds in 0..<64 {
+                var drawn: [PeakPoint] = []
+                for (position, g) in [g0, g1, g2].enumerated() {
+                    let first: Int = (seeds >> (2 * position)) & 1
+                    let second: Int = (seeds >> (2 * position + 1)) & 1
+                    drawn.append(groups[g][first])
+                    drawn.append(groups[g][second])
+                }
+                slopes.append(olsSlope(drawn))
+            }
+        } } }
+        return slopes.sorted()
+    }
+
+    /// The cluster bootstrap against the exact distribution of the slope over all resamples.
+    /// Catches: points resampled instead of depths (mean 1.010 vs 1.011 but a different shape:
+    /// sd 0.18 vs 0.23), no resampling of seeds within a depth (sd 0.19), wrong percentiles
+    /// (0.05/0.95 or 0.25/0.75 give other atoms), and resamples of one repeated depth that slip
+    /// past the skip because rounding leaves Σ(x − x̄)² a few 1e-30 above zero (six copies of
+    /// log 10): they add slopes made of rounding noise (near 0) and pull the lower bound down.
+    func testClusterBootstrapMatchesTheExactResamplingDistribution() throws {
+        let peaks = [10: [2, 3], 20: [4, 7], 40: [9, 11]]
+        let groups = [10, 20, 40].map { L in peaks[L]!.enumerated().map { PeakPoint(depth: L, seed: UInt64($0.offset), peakLayer: $0.element) } }
+        let exact = exactClusterBootstrap(groups)
+        XCTAssertEqual(exact.count, 1536)
+        let resamples = 40_000
+        let drawn = ScalingLawFit.clusterBootstrapSlopes(groups: groups, resamples: resamples, seed: 11)
+        // Skipped resamples: binomial with p = 192/1728 (sd ≈ 63 at 40 000).
+        let expectedKept = Double(resamples) * 1536 / 1728
+        XCTAssertEqual(Double(drawn.count), expectedKept, accuracy: 5 * (expectedKept * 192 / 1728).squareRoot(),
+                       "resamples kept (all-equal-depth resamples must be skipped)")
+        // Mean and standard deviation within 5 standard errors.
+        let n = Double(drawn.count)
+        let exactMean = exact.reduce(0, +) / Double(exact.count)
+        let exactSD = (exact.reduce(0) { $0 + ($1 - exactMean) * ($1 - exactMean) } / Double(exact.count)).squareRoot()
+        let mean = drawn.reduce(0, +) / n
+        let sd = (drawn.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
+        XCTAssertEqual(mean, exactMean, accuracy: 5 * exactSD / n.squareRoot())
+        XCTAssertEqual(sd, exactSD, accuracy: 5 * exactSD / (2 * n).squareRoot())
+        // Kolmogorov–Smirnov distance to the exact CDF (99.9% critical value 1.95/√n).
+        let sortedDrawn = drawn.sorted()
+        var distance = 0.0
+        for value in Set(exact) {
+            let exactCDF = Double(exact.filter { $0 <= value + 1e-12 }.count) / Double(exact.count)
+            let drawnCDF = Double(sortedDrawn.filter { $0 <= value + 1e-12 }.count) / n
+            distance = max(distance, abs(exactCDF - drawnCDF))
+        }
+        XCTAssertLessThan(distance, 1.95 / n.squareRoot())
+        // The interval: the exact 2.5% and 97.5% quantiles. Both fall strictly inside a jump of
+        // the exact CDF (checked), so the percentile interval of 40 000 resamples lands on them.
+        func exactQuantile(_ p: Double) throws -> Double {
+            let index = Int((p * Double(exact.count)).rounded(.up)) - 1
+            let value = exact[index]
+            let below = Double(exact.filter { $0 < value - 1e-12 }.count) / Double(exact.count)
+            let atOrBelow = Double(exact.filter { $0 <= value + 1e-12 }.count) / Double(exact.count)
+            XCTAssertTrue(below < p - 0.005 && atOrBelow > p + 0.005, "p = \(p) is too close to a jump for this test")
+            return value
+        }
+        let interval = try XCTUnwrap(ScalingLawFit.clusterBootstrap(groups: groups, resamples: resamples, seed: 11))
+        XCTAssertEqual(interval.lowerBound, try exactQuantile(0.025), accuracy: 1e-12)  // 0.5073
+        XCTAssertEqual(interval.upperBound, try exactQuantile(0.975), accuracy: 1e-12)  // 1.5149
+        // The public fit uses the same stream.
+        let fit = try ScalingLawFit(points: groups.flatMap { $0 }, bootstrapResamples: resamples, bootstrapSeed: 11)
+        XCTAssertEqual(fit.bootstrapInterval, interval)
     }
 
     func testQuantileInterpolatesBetweenOrderStatistics() {

@@ -65,7 +65,21 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(record.alignments.map(\.step), [0, 1, 2, 3, 4, 6, 7, 14, 21])
         XCTAssertEqual(record.alignments[6].epoch, 1)
         XCTAssertTrue(record.alignments.allSatisfy { $0.trainProbe.count == 3 && $0.testProbe.count == 3 })
-        XCTAssertTrue(record.alignments.allSatisfy { ($0.trainProbe + $0.testProbe).allSatisfy { $0.isFinite && abs($0) <= 1 } })
+        // The step-0 snapshot is A_l of the initial network (the "init" stream) on the two probes
+        // (the "probe" stream), computed here directly. Catches: a first measurement taken after
+        // the first step, the train probe measured on the test split (or the reverse), a probe
+        // drawn from another stream. (|A_l| ≤ 1, which this replaces, holds for any A_l.)
+        let data = try RunData(spec: spec(), split: try Self.smallSplit.get())
+        var initGenerator = SeededGenerator(seed: spec().seed).derived("init")
+        let initial = DenseNetwork<Float>(architecture: spec().architecture, generator: &initGenerator)
+        let trainProbe = try XCTUnwrap(data.trainProbe), testProbe = try XCTUnwrap(data.testProbe)
+        XCTAssertEqual(trainProbe.count, 50)
+        XCTAssertEqual(Set(trainProbe.sourceIndices).isSubset(of: Set(data.train.sourceIndices)), true, "the train probe comes from the subset")
+        let expectedTrain = LayerAlignment.alignments(network: initial, probeFeatures: trainProbe.features, probeLabels: trainProbe.labels, centring: .full)
+        let expectedTest = LayerAlignment.alignments(network: initial, probeFeatures: testProbe.features, probeLabels: testProbe.labels, centring: .full)
+        XCTAssertEqual(record.alignments[0].trainProbe, expectedTrain)
+        XCTAssertEqual(record.alignments[0].testProbe, expectedTest)
+        XCTAssertNotEqual(record.alignments[1].trainProbe, expectedTrain, "the next snapshot is after a step")
         XCTAssertEqual(record.finalTest.accuracy, record.epochs[2].testAccuracy)
         XCTAssertFalse(FileManager.default.fileExists(atPath: RunCache(directory: directory.appendingPathComponent("plain"))
             .checkpointURL(for: spec()).path), "the checkpoint is removed once the record is written")
@@ -157,7 +171,15 @@ final class RunnerTests: XCTestCase {
         let hard = try run(runner("hard"), spec(stopping: .trainLossBelow(threshold: 1e-9, maxEpochs: 2)))
         XCTAssertEqual(hard.stopReason, .epochCap)
         XCTAssertEqual(hard.epochs.count, 2)
-        XCTAssertTrue(hard.epochs.allSatisfy { $0.trainLoss >= 1e-9 })
+        // A threshold between the first and second epoch's mean loss: the rule must stop at the
+        // end of epoch 2, the first epoch below it. Catches: testing the previous epoch's loss,
+        // stopping one epoch late, or comparing another loss than the epoch's mean minibatch loss.
+        // (trainLoss ≥ 1e-9, which this replaces, holds for any run.)
+        let losses = hard.epochs.map(\.trainLoss)
+        XCTAssertLessThan(losses[1], losses[0], "the tiny run learns between epochs 1 and 2")
+        let between = try run(runner("between"), spec(stopping: .trainLossBelow(threshold: (losses[0] + losses[1]) / 2, maxEpochs: 5)))
+        XCTAssertEqual(between.stopReason, .thresholdReached)
+        XCTAssertEqual(between.epochs.map(\.trainLoss), losses, "same trajectory, stopped at epoch 2")
     }
 
     func testDivergenceStopsTheRun() throws {

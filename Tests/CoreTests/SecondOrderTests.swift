@@ -177,8 +177,24 @@ final class SecondOrderTests: XCTestCase {
         let order = log10(large.firstOrderRelativeError / small.firstOrderRelativeError)
         XCTAssertEqual(order, 1, accuracy: 0.1, "relative error ∝ η: the remainder is second order")
         XCTAssertGreaterThan(small.firstOrderCorrelation, 0.999999)
-        // Eq. 10 swaps w and Ỹ (Approximation 1): correlated but not exact.
-        XCTAssertTrue(small.approximationCorrelation.isFinite)
+        // Eq. 10 (the Fig 5a curve) against brute force: −η H_w ΨỸ and the measured change of ΨỸ
+        // from finite differences of the outputs only. Catches: H_Ỹ for H_w (the Eq. 9 product),
+        // a missing −η, Ψw for ΨỸ as the direction, a change measured against the wrong step.
+        let eta = 1e-4
+        let brute = BruteForceSecondOrder(architecture: net.architecture, inputs: x, coordinates: Array(0..<net.parameterCount))
+        let theta = net.flattenedParameters
+        let (_, w) = Reference.crossEntropy(logits: try brute.outputs(theta), labels: labels, classes: 3)
+        let features = try brute.tangentFeatures(targets, at: theta)
+        let approximation = try brute.hessianProduct(weights: w, direction: features, at: theta).map { -eta * $0 }
+        XCTAssertLessThan(Reference.maxRelativeError(small.approximation, approximation), 1e-6)
+        let step = try brute.tangentFeatures(w, at: theta).map { -eta * $0 }
+        let moved = zip(theta, step).map { $0 + $1 }
+        let measured = zip(try brute.tangentFeatures(targets, at: moved), features).map { $0 - $1 }
+        XCTAssertLessThan(Reference.maxRelativeError(small.measured, measured), 1e-5)
+        XCTAssertEqual(small.approximationCorrelation, Reference.pearson(measured, approximation), accuracy: 1e-6)
+        // Approximation 1 (w ∝ −Ỹ) is not exact: correlated, but less than the exact first order.
+        XCTAssertGreaterThan(small.approximationCorrelation, 0.1)
+        XCTAssertLessThan(small.approximationCorrelation, small.firstOrderCorrelation - 1e-6)
     }
 
     // MARK: - Helpers

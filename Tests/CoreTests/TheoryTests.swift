@@ -94,12 +94,29 @@ final class CorrelationMapTests: XCTestCase {
         let layers = try depths.map { try XCTUnwrap(EquilibriumLayer.crossing(depth: $0, sequence: sequence)) }
         let fit = try LinearFit(x: depths.map { log(Double($0)) }, y: layers.map { log($0) })
         XCTAssertEqual(fit.slope, 0.6, accuracy: 0.05)
-        // And the prefactor approaches (9π²/2)^{1/5}.
-        XCTAssertEqual(layers.last! / pow(100_000, 0.6) / EquilibriumLayer.asymptoticPrefactor, 1, accuracy: 0.2)
+        // And the prefactor approaches (9π²/2)^{1/5} = 2.1355 (computed independently in Python),
+        // from below and monotonically: l*/L^{3/5}/prefactor = 0.974, 0.985, 0.992 at L = 10⁴, 3·10⁴, 10⁵.
+        // Catches: 9π² for 9π²/2 in the prefactor (a factor 2^{1/5}: ratio 0.864), an exponent 1/4 for 1/5
+        // (ratio 0.83), a crossing off by a layer at L = 10⁵ would still pass (0.05%); the ±20% this
+        // replaces let the first two through.
+        XCTAssertEqual(EquilibriumLayer.asymptoticPrefactor, 2.135514142172697, accuracy: 1e-14)
+        let ratios = zip(depths, layers).map { $1 / pow(Double($0), 0.6) / EquilibriumLayer.asymptoticPrefactor }
+        XCTAssertEqual(ratios.last!, 1, accuracy: 0.015)
+        XCTAssertTrue(zip(ratios, ratios.dropFirst()).allSatisfy { $0 < $1 && $1 < 1 }, "\(ratios)")
     }
 }
 
 final class LinearFitTests: XCTestCase {
+    /// Catches: identical x accepted as a fit because rounding leaves Σ(x − x̄)² ≈ 1e-30 > 0 (six
+    /// copies of log 10), which returned a slope made of rounding noise (see the bootstrap test).
+    func testIdenticalXIsDegenerateEvenWhenRoundingLeavesAPositiveSumOfSquares() {
+        for (value, count) in [(log(10.0), 6), (log(50.0), 5), (log(100.0), 6), (log(30.0), 15)] {
+            XCTAssertThrowsError(try LinearFit(x: Array(repeating: value, count: count), y: (0..<count).map { Double($0 % 3) })) { error in
+                XCTAssertEqual(error as? FitError, .degenerate, "\(count) × \(value)")
+            }
+        }
+    }
+
     func testExactLine() throws {
         let fit = try LinearFit(x: [1, 2, 3, 4], y: [3, 5, 7, 9])
         XCTAssertEqual(fit.slope, 2, accuracy: 1e-12)

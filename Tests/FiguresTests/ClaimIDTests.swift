@@ -5,7 +5,8 @@ import XCTest
 /// Claim ids are typed once (``ClaimID``); these tests hold them to `paper-targets.json` in both directions.
 final class ClaimIDTests: XCTestCase {
     /// What is wrong between the typed ids and a targets file: an emitted id the file does not
-    /// declare, a declared id nothing emits (and not planned), an id under another figure.
+    /// declare, a declared id nothing emits (and not planned), an id under another figure, and the
+    /// same for the sensitivity measurements and the file's `informational` list.
     static func coverageProblems(_ targets: TargetsFile) -> [String] {
         let declared = Dictionary(targets.claims.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var problems: [String] = []
@@ -18,8 +19,17 @@ final class ClaimIDTests: XCTestCase {
                 problems.append("'\(id.rawValue)' is emitted by \(id.figure) but declared for figure \(claim.figure)")
             }
         }
-        for id in ClaimID.sensitivityMeasurements where declared[id.rawValue] != nil {
-            problems.append("'\(id.rawValue)' is a sensitivity measurement (no verdict) but paper-targets.json declares it")
+        let informational = Dictionary((targets.informational ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for id in ClaimID.sensitivityMeasurements {
+            if declared[id.rawValue] != nil {
+                problems.append("'\(id.rawValue)' is a sensitivity measurement (no verdict) but paper-targets.json declares it as a claim")
+            }
+            if informational[id.rawValue]?.figure != id.figure {
+                problems.append("sensitivity measurement '\(id.rawValue)' is not listed under 'informational' for \(id.figure) in paper-targets.json")
+            }
+        }
+        for entry in targets.informational ?? [] where !ClaimID.sensitivityMeasurements.contains(where: { $0.rawValue == entry.id }) {
+            problems.append("informational id '\(entry.id)' has no emitter (add it to ClaimID.sensitivityMeasurements)")
         }
         for claim in targets.claims where ClaimID(rawValue: claim.id) == nil && !ClaimID.planned.contains(claim.id) {
             problems.append("declared id '\(claim.id)' has no emitter (add a ClaimID case, or list it in ClaimID.planned)")

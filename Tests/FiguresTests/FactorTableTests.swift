@@ -7,11 +7,14 @@ final class FactorTableTests: XCTestCase {
     private func record(for spec: RunSpec, peak: Int, perOutputPeak: Int) -> RunRecord {
         let depth = spec.architecture.depth
         let profile = { (layer: Int) in (1...depth).map { $0 == layer ? 0.4 : 0.1 } }
-        let snapshot = AlignmentSnapshot(step: 10, epoch: 1, trainProbe: profile(peak), testProbe: profile(peak),
+        let steps = (2000 + spec.batchSize - 1) / spec.batchSize  // a consistent record: the cache checks it on read
+        let snapshot = AlignmentSnapshot(step: steps, epoch: 1, trainProbe: profile(peak), testProbe: profile(peak),
                                          otherCentrings: [CentredAlignments(centring: .perOutput, trainProbe: profile(perOutputPeak), testProbe: profile(perOutputPeak))])
         let evaluation = Evaluation(loss: 0.05, accuracy: 0.8)
-        return RunRecord(spec: spec, trainingSampleCount: 2000, stepsPerEpoch: 10, epochs: [], alignments: [snapshot],
-                         stopReason: .thresholdReached, totalSteps: 10, finalTrain: evaluation, finalTest: evaluation,
+        let epoch = EpochEntry(epoch: 1, step: steps, batches: steps, trainLoss: 0.05, trainAccuracy: 0.8, testLoss: 0.05,
+                               testAccuracy: 0.8, wallSeconds: 0)
+        return RunRecord(spec: spec, trainingSampleCount: 2000, stepsPerEpoch: steps, epochs: [epoch], alignments: [snapshot],
+                         stopReason: .thresholdReached, totalSteps: steps, finalTrain: evaluation, finalTest: evaluation,
                          wallSeconds: 0, machine: "", finalWeightsFile: nil)
     }
 

@@ -1,3 +1,4 @@
+import Core
 import XCTest
 @testable import Figures
 
@@ -5,7 +6,7 @@ import XCTest
 final class PlotLayoutTests: XCTestCase {
     func testSegmentClipperAgreesWithDenseSampling() {
         let rect = PlotRect(x: 0, y: 0, width: 10, height: 6)
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 2024)  // seeded: a failure names segments that can be replayed
         for _ in 0..<300 {
             let p0 = (x: Double.random(in: -20...30, using: &generator), y: Double.random(in: -20...30, using: &generator))
             let p1 = (x: Double.random(in: -20...30, using: &generator), y: Double.random(in: -20...30, using: &generator))

@@ -16,11 +16,23 @@ public enum ClusterBootstrap {
         statistic: ([Member]) -> Double?
     ) -> ClosedRange<Double>? {
         guard resamples > 0, clusters.count >= 2 else { return nil }
+        var values = statistics(clusters, resamples: resamples, seed: seed, label: label, statistic: statistic)
+        guard values.count >= max(1, minimumResamples) else { return nil }
+        values.sort()
+        return quantile(values, 0.025)...quantile(values, 0.975)
+    }
+
+    /// The statistic of each of `resamples` resamples of `clusters`, in the order drawn; resamples
+    /// whose statistic is nil are skipped.
+    public static func statistics<Member>(
+        _ clusters: [[Member]], resamples: Int, seed: UInt64, label: String, statistic: ([Member]) -> Double?
+    ) -> [Double] {
+        guard !clusters.isEmpty else { return [] }
         var generator = SeededGenerator(seed: seed).derived(label)
         var values: [Double] = []
-        values.reserveCapacity(resamples)
+        values.reserveCapacity(max(0, resamples))
         var drawn: [Member] = []
-        for _ in 0..<resamples {
+        for _ in 0..<max(0, resamples) {
             drawn.removeAll(keepingCapacity: true)
             for _ in clusters.indices {
                 let cluster = clusters[generator.nextInt(below: clusters.count)]
@@ -28,9 +40,7 @@ public enum ClusterBootstrap {
             }
             if let value = statistic(drawn) { values.append(value) }
         }
-        guard values.count >= max(1, minimumResamples) else { return nil }
-        values.sort()
-        return quantile(values, 0.025)...quantile(values, 0.975)
+        return values
     }
 
     /// The p-quantile of sorted values by linear interpolation between order statistics.

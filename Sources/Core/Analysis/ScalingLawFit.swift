@@ -65,8 +65,17 @@ public struct ScalingLawFit: Codable, Equatable, Sendable {
 
     /// Percentile 95% interval of the OLS slope over cluster-bootstrap resamples (see ``ClusterBootstrap``).
     static func clusterBootstrap(groups: [[PeakPoint]], resamples: Int, seed: UInt64) -> ClosedRange<Double>? {
-        ClusterBootstrap.percentileInterval(groups, resamples: resamples, seed: seed, label: "scaling-law bootstrap",
-                                            minimumResamples: 20) { points in
+        guard resamples > 0, groups.count >= 2 else { return nil }
+        var slopes = clusterBootstrapSlopes(groups: groups, resamples: resamples, seed: seed)
+        guard slopes.count >= 20 else { return nil }
+        slopes.sort()
+        return ClusterBootstrap.quantile(slopes, 0.025)...ClusterBootstrap.quantile(slopes, 0.975)
+    }
+
+    /// The OLS slopes of the cluster-bootstrap resamples, in the order drawn (``ClusterBootstrap``):
+    /// resamples that cannot be fitted (all drawn depths equal) are skipped.
+    static func clusterBootstrapSlopes(groups: [[PeakPoint]], resamples: Int, seed: UInt64) -> [Double] {
+        ClusterBootstrap.statistics(groups, resamples: resamples, seed: seed, label: "scaling-law bootstrap") { points in
             try? LinearFit(x: points.map { log(Double($0.depth)) }, y: points.map { log(Double($0.peakLayer)) }).slope
         }
     }

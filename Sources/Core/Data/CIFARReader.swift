@@ -7,8 +7,10 @@ import Foundation
 /// label byte (0…19), a fine label byte (0…99) and 3072 pixel bytes. The
 /// pixels are channel-major (1024 red, 1024 green, 1024 blue, each 32×32
 /// row-major) and are kept in that order. CIFAR-100 uses the fine label.
-/// Checked: the file length is a non-zero multiple of the record size, and
-/// every label is in range.
+/// Checked: the file length is a non-zero multiple of the record size, the
+/// number of records is the standard one when `expectedRecords` is given
+/// (10,000 per CIFAR-10 batch; CIFAR-100: 50,000 in train.bin, 10,000 in
+/// test.bin), and every label is in range.
 enum CIFARReader {
     /// Record layout of one of the two formats.
     struct Layout {
@@ -22,6 +24,12 @@ enum CIFARReader {
         let otherLabel: (offset: Int, classCount: Int)?
 
         static let pixelBytes = 3 * 32 * 32
+
+        /// Records per file in the standard release: each CIFAR-10 batch (five training, one test)
+        /// holds 10,000; CIFAR-100's train.bin 50,000 and test.bin 10,000.
+        func standardRecords(_ partition: DatasetPartition) -> Int {
+            labelBytes == 1 || partition == .test ? 10_000 : 50_000
+        }
         var recordSize: Int { labelBytes + Layout.pixelBytes }
 
         static let cifar10 = Layout(labelBytes: 1, labelOffset: 0, classCount: 10, otherLabel: nil)
@@ -29,10 +37,17 @@ enum CIFARReader {
     }
 
     /// Reads `files` in order into one dataset with pixels scaled to [0, 1].
-    static func readDataset(files: [URL], layout: Layout, name: DatasetName, partition: DatasetPartition) throws -> Dataset {
+    /// `expectedRecords` is the record count every file must have (nil: any count).
+    static func readDataset(files: [URL], layout: Layout, name: DatasetName, partition: DatasetPartition,
+                            expectedRecords: Int? = nil) throws -> Dataset {
         let contents = try files.map { url -> (url: URL, bytes: FileBytes, count: Int) in
             let bytes = try FileBytes.read(url)
-            return (url, bytes, try recordCount(bytes, url: url, layout: layout))
+            let count = try recordCount(bytes, url: url, layout: layout)
+            if let expectedRecords, count != expectedRecords {
+                throw DatasetError.corrupt(path: url.path, reason: "it holds \(count) records of \(layout.recordSize) bytes, but a \(name.displayName) "
+                    + "\(url.lastPathComponent) holds exactly \(expectedRecords) (the file is truncated, padded or not the standard one)")
+            }
+            return (url, bytes, count)
         }
         let total = contents.reduce(0) { $0 + $1.count }
         let featureCount = Layout.pixelBytes

@@ -88,8 +88,20 @@ public enum DatasetLocator {
         case let .success(files):
             return .present(directory: files.directory)
         case let .failure(missing):
+            if missing.incomplete != nil || missing.unreadableDirectory != nil {
+                return .missing(lookedFor: missing.lookedFor, howTo: error(for: name, missing).description)
+            }
             return .missing(lookedFor: missing.lookedFor, howTo: howTo(name))
         }
+    }
+
+    /// The error for a dataset whose files are only partly in a candidate directory, or whose
+    /// directory cannot be listed; nil when it is complete or wholly absent (a missing dataset
+    /// makes a figure "not run", while a partial copy is an error, never silently skipped).
+    public static func partialCopyError(of name: DatasetName, dataDirectory: URL?) -> DatasetError? {
+        guard case let .failure(missing) = locate(name, dataDirectory: dataDirectory),
+              missing.incomplete != nil || missing.unreadableDirectory != nil else { return nil }
+        return error(for: name, missing)
     }
 
     /// The directories tried for `name`, most specific first.
@@ -126,44 +138,61 @@ public enum DatasetLocator {
     }
 
     /// What was not found: the paths tried, and the first missing file with
-    /// the directories it was looked for in.
+    /// the directories it was looked for in; `incomplete` when a `--data-dir`
+    /// directory holds only some of the files (which is an error, never a reason
+    /// to fall back to another copy); `unreadableDirectory` when a candidate
+    /// directory exists but cannot be listed.
     struct Missing: Error {
         let lookedFor: [String]
         let firstMissingFile: String
         let directories: [String]
+        var incomplete: (directory: URL, missing: [String])? = nil
+        var unreadableDirectory: String? = nil
     }
 
     /// Finds a directory holding all of `name`'s files.
     ///
-    /// The first candidate directory that holds every file wins. Otherwise the
-    /// report names the missing files of the candidate that holds the most of
-    /// them (so a half-copied directory is reported precisely), or, when no
-    /// candidate holds any, every path tried.
+    /// Candidates are tried in order (see the layouts above). The first that holds every file
+    /// wins. A candidate under `--data-dir` that holds some but not all of them stops the search:
+    /// the missing files are reported, and no later candidate (e.g. the system copy of
+    /// Fashion-MNIST) is used instead, since that would silently train on other data than the
+    /// ones the user pointed to. When no candidate holds any, every path tried is reported.
     static func locate(_ name: DatasetName, dataDirectory: URL?) -> Result<DatasetFiles, Missing> {
         let required = requiredFiles(for: name)
         let all = required.train + required.test
         let directories = candidateDirectories(for: name, dataDirectory: dataDirectory)
-        var best: (directory: URL, found: Int)?
         for directory in directories {
+            if SystemErrorText.isDirectory(directory.path), access(directory.path, R_OK | X_OK) != 0 {
+                return .failure(Missing(lookedFor: [directory.path], firstMissingFile: all[0].displayName, directories: [directory.path],
+                                        unreadableDirectory: directory.path))
+            }
             let train = required.train.compactMap { $0.resolve(in: directory) }
             let test = required.test.compactMap { $0.resolve(in: directory) }
             let found = train.count + test.count
             if found == all.count {
                 return .success(DatasetFiles(directory: directory, train: train, test: test))
             }
-            if found > 0, found > (best?.found ?? 0) { best = (directory, found) }
-        }
-        let searched = best.map { [$0.directory] } ?? directories
-        var lookedFor: [String] = []
-        for directory in searched {
-            for file in all where file.resolve(in: directory) == nil {
-                lookedFor.append(directory.appendingPathComponent(file.displayName).path)
+            if found > 0 {
+                let missing = all.filter { $0.resolve(in: directory) == nil }
+                return .failure(Missing(lookedFor: missing.map { directory.appendingPathComponent($0.displayName).path },
+                                        firstMissingFile: missing[0].displayName, directories: [directory.path],
+                                        incomplete: (directory, missing.map(\.displayName))))
             }
         }
-        let firstMissing = all.first { file in searched.allSatisfy { file.resolve(in: $0) == nil } } ?? all[0]
-        return .failure(Missing(lookedFor: lookedFor,
-                                firstMissingFile: firstMissing.displayName,
-                                directories: searched.map(\.path)))
+        return .failure(Missing(lookedFor: directories.flatMap { directory in all.map { directory.appendingPathComponent($0.displayName).path } },
+                                firstMissingFile: all[0].displayName,
+                                directories: directories.map(\.path)))
+    }
+
+    /// The error for a dataset that cannot be located.
+    static func error(for name: DatasetName, _ missing: Missing) -> DatasetError {
+        if let directory = missing.unreadableDirectory {
+            return .unreadable(path: directory, reason: "the directory cannot be listed: permission denied")
+        }
+        if let incomplete = missing.incomplete {
+            return .incomplete(dataset: name, directory: incomplete.directory.path, missing: incomplete.missing)
+        }
+        return .fileNotFound(dataset: name, file: missing.firstMissingFile, directories: missing.directories, howTo: howTo(name))
     }
 
     /// One sentence telling a person how to make `name` available.

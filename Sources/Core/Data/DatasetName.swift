@@ -47,6 +47,18 @@ public enum DatasetName: String, CaseIterable, Codable, Hashable, Sendable, Cust
 
     /// Number of samples in the standard test split (10000 for all five).
     public var standardTestCount: Int { 10_000 }
+
+    /// The size of the smallest class in the standard split (MNIST's classes differ in size;
+    /// the others are balanced). A request up to this size that finds fewer samples means the
+    /// files are deficient, not the request.
+    public func smallestStandardClass(_ partition: DatasetPartition) -> Int {
+        switch (self, partition) {
+        case (.mnist, .train): return 5_421
+        case (.mnist, .test): return 892
+        case (_, .train): return standardTrainingCount / classCount
+        case (_, .test): return standardTestCount / classCount
+        }
+    }
 }
 
 /// The shape of one image, channel-major: a flattened image stores channel 0

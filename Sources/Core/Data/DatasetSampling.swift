@@ -1,6 +1,7 @@
 import Foundation
 
 extension Dataset {
+
     /// Positions of a class-balanced random sample: `perClass[c]` distinct
     /// samples of each class c (classes by the current `labels`), returned in
     /// ascending order, i.e. in the dataset's own order.

@@ -8,7 +8,7 @@ struct ActivationLayout {
     let sizes: [Int]
     private let offsets: [Int]
 
-    init(architecture: NetworkArchitecture, rows: Int) {
+    init(architecture: DenseArchitecture, rows: Int) {
         self.rows = rows
         self.sizes = architecture.layerSizes
         var offsets = [0, 0]
@@ -29,7 +29,7 @@ struct ParameterLayout {
     let biasOffsets: [Int]
     let count: Int
 
-    init(architecture: NetworkArchitecture) {
+    init(architecture: DenseArchitecture) {
         let sizes = architecture.layerSizes
         var weightOffsets: [Int] = []
         var biasOffsets: [Int] = []

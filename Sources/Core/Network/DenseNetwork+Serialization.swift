@@ -42,7 +42,7 @@ extension DenseNetwork {
         }
         let biasFlag = try reader.uint8()
         guard biasFlag <= 1 else { throw CheckpointFormatError.badValue(what: "network", detail: "bias flag \(biasFlag)") }
-        let architecture = NetworkArchitecture(
+        let architecture = DenseArchitecture(
             inputDimension: try reader.int(), width: try reader.int(), depth: try reader.int(),
             outputDimension: try reader.int(), hasBias: biasFlag == 1)
         do { try architecture.validate() } catch {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A fully connected ReLU network with its own weights in every layer
-/// (paper Eq. 8 / Appendix A; shape in ``NetworkArchitecture``).
+/// (paper Eq. 8 / Appendix A; shape in ``DenseArchitecture``).
 ///
 /// Forward pass on a batch X (n × d, one sample per row):
 ///
@@ -15,7 +15,7 @@ import Foundation
 /// followed by b_l: θ = (W_1, b_1, W_2, b_2, …, W_L, b_L).
 public struct DenseNetwork<Scalar: BLASScalar>: Sendable {
     /// The shape of the network.
-    public let architecture: NetworkArchitecture
+    public let architecture: DenseArchitecture
     /// W_1 … W_L; `weights[l−1]` has N_l rows and N_{l−1} columns.
     public var weights: [Matrix<Scalar>]
     /// b_1 … b_L; each has N_l entries, or is empty when `architecture.hasBias` is false.
@@ -27,7 +27,7 @@ public struct DenseNetwork<Scalar: BLASScalar>: Sendable {
     /// Weights are drawn layer by layer, row by row, one `nextNormal()` each, so the
     /// network is a deterministic function of the generator's state.
     /// - Precondition: every dimension of `architecture` is at least 1.
-    public init(architecture: NetworkArchitecture, generator: inout SeededGenerator) {
+    public init(architecture: DenseArchitecture, generator: inout SeededGenerator) {
         precondition((try? architecture.validate()) != nil,
                      "network dimensions must be positive: \(architecture)")
         let sizes = architecture.layerSizes
@@ -48,9 +48,16 @@ public struct DenseNetwork<Scalar: BLASScalar>: Sendable {
         self.biases = biases
     }
 
+    /// A He-initialised network of a run specification's architecture.
+    /// - Precondition: `architecture` is ``Architecture/dense(_:)``.
+    public init(architecture: Architecture, generator: inout SeededGenerator) {
+        guard let shape = architecture.dense else { preconditionFailure("\(architecture) is not a fully connected network") }
+        self.init(architecture: shape, generator: &generator)
+    }
+
     /// A network with the given parameters.
     /// - Throws: ``NetworkParameterError`` when a matrix or bias has the wrong size for `architecture`.
-    public init(architecture: NetworkArchitecture, weights: [Matrix<Scalar>], biases: [[Scalar]]) throws {
+    public init(architecture: DenseArchitecture, weights: [Matrix<Scalar>], biases: [[Scalar]]) throws {
         try architecture.validate()
         let sizes = architecture.layerSizes
         guard weights.count == architecture.depth, biases.count == architecture.depth else {
@@ -73,7 +80,7 @@ public struct DenseNetwork<Scalar: BLASScalar>: Sendable {
 
     /// A network whose parameters are read from the flattened vector θ = (W_1, b_1, …, W_L, b_L).
     /// - Throws: ``NetworkParameterError/parameterCount(expected:actual:)`` when θ has the wrong length.
-    public init(architecture: NetworkArchitecture, flattenedParameters theta: [Scalar]) throws {
+    public init(architecture: DenseArchitecture, flattenedParameters theta: [Scalar]) throws {
         try architecture.validate()
         guard theta.count == architecture.parameterCount else {
             throw NetworkParameterError.parameterCount(expected: architecture.parameterCount, actual: theta.count)
@@ -119,7 +126,7 @@ public struct DenseNetwork<Scalar: BLASScalar>: Sendable {
     }
 
     /// Builds a network from parts already known to be consistent.
-    init(uncheckedArchitecture: NetworkArchitecture, weights: [Matrix<Scalar>], biases: [[Scalar]]) {
+    init(uncheckedArchitecture: DenseArchitecture, weights: [Matrix<Scalar>], biases: [[Scalar]]) {
         self.architecture = uncheckedArchitecture
         self.weights = weights
         self.biases = biases

@@ -30,7 +30,10 @@ public struct LinearFit: Codable, Equatable, Sendable {
             sxy += (xi - meanX) * (yi - meanY)
             syy += (yi - meanY) * (yi - meanY)
         }
-        guard sxx > 0 else { throw FitError.degenerate }
+        // All x equal is tested exactly: the centred sum of squares of identical values can be a
+        // few 1e-30 above zero through rounding of the mean (six copies of log 10), which would
+        // give a "slope" made of rounding noise.
+        guard sxx > 0, pairs.contains(where: { $0.0 != pairs[0].0 }) else { throw FitError.degenerate }
         slope = sxy / sxx
         intercept = meanY - slope * meanX
         let residual = max(0, syy - slope * sxy)

@@ -151,11 +151,18 @@ public struct RunRecord: Codable, Sendable {
     public var finalWeightsFile: String?
     /// The milestones of a running-loss stopping rule, in the order crossed (nil for other rules).
     public var milestones: [RunMilestone]?
+    /// The data the run was trained on (nil for data that were not read from dataset files,
+    /// e.g. in tests); checked on read against the data the current run would read.
+    public var dataFingerprint: DataFingerprint?
+    /// ``computedChecksum()`` at the time the record was stored, set by ``RunCache/store(_:)``;
+    /// nil in records written before records had checksums (upgrade them with
+    /// `reproduce migrate-records`).
+    public var checksum: String?
 
     public init(spec: RunSpec, trainingSampleCount: Int, stepsPerEpoch: Int, epochs: [EpochEntry],
                 alignments: [AlignmentSnapshot], stopReason: StopReason, totalSteps: Int,
                 finalTrain: Evaluation, finalTest: Evaluation, wallSeconds: Double, machine: String,
-                finalWeightsFile: String?, milestones: [RunMilestone]? = nil) {
+                finalWeightsFile: String?, milestones: [RunMilestone]? = nil, dataFingerprint: DataFingerprint? = nil) {
         self.formatVersion = Self.currentFormatVersion
         self.milestones = milestones
         self.spec = spec
@@ -171,6 +178,15 @@ public struct RunRecord: Codable, Sendable {
         self.wallSeconds = wallSeconds
         self.machine = machine
         self.finalWeightsFile = finalWeightsFile
+        self.dataFingerprint = dataFingerprint
+    }
+
+    /// The record's checksum: FNV-1a 64 (16 hex digits) of its compact JSON with sorted keys
+    /// and without the `checksum` field (the encoding of ``RunCache``).
+    public func computedChecksum() throws -> String {
+        var copy = self
+        copy.checksum = nil
+        return StableHash.hexDigits(StableHash.fnv1a64(try RunCache.jsonEncoder(pretty: false).encode(copy)))
     }
 
     /// The last alignment measurement, if any.
@@ -192,6 +208,7 @@ public struct RunRecord: Codable, Sendable {
         var copy = self
         copy.wallSeconds = 0
         copy.machine = ""
+        copy.checksum = nil
         for index in copy.epochs.indices { copy.epochs[index].wallSeconds = 0 }
         return copy
     }

@@ -77,9 +77,15 @@ public struct AlignmentSchedule: Codable, Hashable, Sendable {
     /// Measure at each ``RunMilestone`` of the stopping rule (nil = no; absent from the
     /// canonical JSON then, so older specifications keep their hashes).
     public var atMilestones: Bool?
+    /// Measure at the end of these epochs (counted from 1; nil = none, absent from the canonical
+    /// JSON). A replay of a finished run with its last epochs listed gives A_l over the epochs
+    /// before its stop without changing what is trained (``PeakStability``).
+    public var atEpochs: [Int]?
 
     public init(atInitialisation: Bool = true, logSpacedStepsPerDecade: Int = 0, logSpacedUntilEpoch: Double = 0,
-                everyEpoch: Bool = false, atStop: Bool = true, centring: Centring = .full, atMilestones: Bool? = nil) {
+                everyEpoch: Bool = false, atStop: Bool = true, centring: Centring = .full, atMilestones: Bool? = nil,
+                atEpochs: [Int]? = nil) {
+        self.atEpochs = atEpochs
         self.atInitialisation = atInitialisation
         self.logSpacedStepsPerDecade = logSpacedStepsPerDecade
         self.logSpacedUntilEpoch = logSpacedUntilEpoch
@@ -97,7 +103,7 @@ public struct AlignmentSchedule: Codable, Hashable, Sendable {
 
     /// Whether any measurement is scheduled.
     public var measuresAnything: Bool {
-        atInitialisation || everyEpoch || atStop || atMilestones == true || (logSpacedStepsPerDecade > 0 && logSpacedUntilEpoch > 0)
+        atInitialisation || everyEpoch || atStop || atMilestones == true || !(atEpochs ?? []).isEmpty || (logSpacedStepsPerDecade > 0 && logSpacedUntilEpoch > 0)
     }
 
     /// The log-spaced measurement steps (ascending, distinct, all ≥ 1), up to
@@ -145,8 +151,8 @@ public struct RunSpec: Codable, Hashable, Sendable {
     /// the training samples actually used (the subset, with their possibly
     /// corrupted labels), the test probe, of the same size, from the test set.
     public var probePerClass: Int
-    /// The network shape; its input and output sizes must match the dataset.
-    public var architecture: NetworkArchitecture
+    /// The kind and shape of the network; its input and output sizes must match the dataset.
+    public var architecture: Architecture
     /// The optimiser and its hyperparameters.
     public var optimizer: OptimizerSettings
     /// The training loss.
@@ -167,15 +173,17 @@ public struct RunSpec: Codable, Hashable, Sendable {
     /// (absent from the canonical JSON then, so older specifications keep their hashes).
     public var probeSelection: ProbeSelection?
 
+    /// - Parameter architecture: an ``Architecture``, or the shape of one of its cases (a
+    ///   ``DenseArchitecture`` such as ``architecture(for:width:depth:hasBias:)`` returns).
     public init(dataset: DatasetName, trainSubsetPerClass: Int? = nil, probePerClass: Int = 50,
-                architecture: NetworkArchitecture, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
+                architecture: some ArchitectureConvertible, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
                 batchSize: Int = 128, stopping: StoppingRule, alignment: AlignmentSchedule = .endpoints,
                 labelNoiseFraction: Double = 0, seed: UInt64 = 0, saveFinalWeights: Bool = false,
                 probeSelection: ProbeSelection? = nil) {
         self.dataset = dataset
         self.trainSubsetPerClass = trainSubsetPerClass
         self.probePerClass = probePerClass
-        self.architecture = architecture
+        self.architecture = architecture.asArchitecture
         self.optimizer = optimizer
         self.loss = loss
         self.batchSize = batchSize
@@ -189,8 +197,8 @@ public struct RunSpec: Codable, Hashable, Sendable {
 
     /// The architecture of a fully connected network for `dataset`: input
     /// dimension d = the flattened image size, k = the number of classes.
-    public static func architecture(for dataset: DatasetName, width: Int, depth: Int, hasBias: Bool = true) -> NetworkArchitecture {
-        NetworkArchitecture(inputDimension: dataset.imageShape.featureCount, width: width, depth: depth,
+    public static func architecture(for dataset: DatasetName, width: Int, depth: Int, hasBias: Bool = true) -> DenseArchitecture {
+        DenseArchitecture(inputDimension: dataset.imageShape.featureCount, width: width, depth: depth,
                             outputDimension: dataset.classCount, hasBias: hasBias)
     }
 
@@ -226,8 +234,7 @@ public struct RunSpec: Codable, Hashable, Sendable {
         } catch {
             throw RunSpecError.invalidSetting("\(error)")
         }
-        let expected = Self.architecture(for: dataset, width: architecture.width, depth: architecture.depth,
-                                         hasBias: architecture.hasBias)
+        let expected = Self.architecture(for: dataset, width: 1, depth: 1)
         guard architecture.inputDimension == expected.inputDimension else {
             throw RunSpecError.architectureMismatch(
                 "the network takes \(architecture.inputDimension) inputs but \(dataset.displayName) images have \(expected.inputDimension) features")
@@ -280,6 +287,9 @@ public struct RunSpec: Codable, Hashable, Sendable {
             }
         default:
             break
+        }
+        if let epochs = alignment.atEpochs, let bad = epochs.first(where: { $0 < 1 }) {
+            throw RunSpecError.invalidSetting("the alignment schedule lists epoch \(bad); epochs count from 1")
         }
         guard alignment.logSpacedStepsPerDecade >= 0, alignment.logSpacedUntilEpoch.isFinite,
               alignment.logSpacedUntilEpoch >= 0 else {

@@ -4,11 +4,15 @@ import Foundation
 public enum RunError: Error, CustomStringConvertible, Equatable {
     /// Training was stopped on request (``Runner/stopRequested``); its state is in a checkpoint.
     case interrupted(step: Int, checkpoint: String)
+    /// Stopped on request while waiting for another process that trains the same run (`lock` is its lock file).
+    case stoppedWhileWaiting(lock: String)
 
     public var description: String {
         switch self {
         case let .interrupted(step, checkpoint):
             return "The run was stopped at step \(step); its progress is saved in '\(checkpoint)', and running the same command again resumes it from there."
+        case let .stoppedWhileWaiting(lock):
+            return "Stopped while waiting for another process that trains the same run (lock '\(lock)'); that process goes on, and running the same command again reads its record once it is done."
         }
     }
 }
@@ -38,6 +42,12 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
 /// gives the same record as an uninterrupted run (wall times aside).
 /// Runners on several threads may share a cache: a specification requested
 /// while another thread of this process trains it waits for that record.
+/// Runners in several processes (or on several machines sharing the cache) may too: a run
+/// is trained under its lock file `<hash>.lock` (``RunLock``: owner, heartbeat, stale-lock
+/// take-over); a second process asking for it says whom it waits for, waits, and then reads
+/// the finished record.
+/// A stored record is used only when it passes ``RunCache/verifiedRecord(for:expectedData:)``:
+/// intact, consistent, and trained on the dataset files the run would read now.
 /// A damaged checkpoint stops the run with `FileError.corrupt` (see ``RunCache/checkpoint(for:)``).
 public struct Runner {
     /// Where records and checkpoints live.
@@ -52,6 +62,15 @@ public struct Runner {
     /// checkpoint and throws ``RunError/interrupted(step:checkpoint:)``. Use it for
     /// Ctrl-C handling or time limits.
     public var stopRequested: ((RunProgress) -> Bool)?
+    /// Receives one-line notices for the user (e.g. that the run waits for another process);
+    /// nil writes them to standard error.
+    public var notice: (@Sendable (String) -> Void)?
+    /// Seconds between heartbeats of the run lock while training.
+    public var lockHeartbeat: TimeInterval = 10
+    /// A lock whose heartbeat is older than this is stale and taken over.
+    public var lockStaleAfter: TimeInterval = 120
+    /// Seconds between looks at a lock held by another process.
+    public var lockPollInterval: TimeInterval = 1
 
     public init(cache: RunCache, dataDirectory: URL?, progress: ProgressSink?) {
         self.cache = cache
@@ -62,34 +81,87 @@ public struct Runner {
     /// The record of `spec`, from the cache or by training (resuming a checkpoint if there is one).
     /// - Throws: ``RunSpecError`` for an invalid spec, `DatasetError` when the data
     ///   are missing, `FileError` for unreadable, corrupt or unwritable cache files,
-    ///   ``RunError/interrupted(step:checkpoint:)`` when stopped on request.
+    ///   ``RunRecordError`` for a record that cannot be verified or was trained on other data,
+    ///   ``RunError`` when stopped on request.
     public func run(_ spec: RunSpec) throws -> RunRecord {
-        try run(spec) { try DatasetMemo.shared.split(spec.dataset, dataDirectory: dataDirectory) }
+        try runChecked(spec).record
+    }
+
+    /// ``run(_:)``, also saying whether the record's data were checked (a stored record used
+    /// while its dataset is absent is ``DataCheck/unchecked(reason:)``).
+    public func runChecked(_ spec: RunSpec) throws -> (record: RunRecord, data: DataCheck) {
+        try runChecked(spec, fingerprint: { try cache.dataFingerprint(of: spec.dataset, dataDirectory: dataDirectory) },
+                       loadSplit: { try DatasetMemo.shared.split(spec.dataset, dataDirectory: dataDirectory) })
     }
 
     /// ``run(_:)`` with the data supplied by `loadSplit` (called only when training is needed).
     func run(_ spec: RunSpec, loadSplit: () throws -> DatasetSplit) throws -> RunRecord {
+        try runChecked(spec, fingerprint: { nil }, loadSplit: loadSplit).record
+    }
+
+    /// The shared path: `fingerprint` gives the fingerprint of the data the run would read (nil
+    /// when absent or not from files), `loadSplit` the data themselves.
+    func runChecked(_ spec: RunSpec, fingerprint: () throws -> DataFingerprint?,
+                    loadSplit: () throws -> DatasetSplit) throws -> (record: RunRecord, data: DataCheck) {
         try spec.validate()
         // Two figures may ask for the same run at once: the second waits and then reads the record.
         let key = cache.directory.standardizedFileURL.path + "/" + spec.configurationHash
         RunsInProgress.shared.claim(key)
         defer { RunsInProgress.shared.release(key) }
-        if let record = try cache.record(for: spec) {
-            try? cache.removeCheckpoint(for: spec)  // left over from a crash between the two writes
-            progress?.update(RunProgress(label: spec.label, configurationHash: record.configurationHash, phase: .cached,
-                                         epoch: record.epochCount, epochLimit: nil, step: record.totalSteps, stepLimit: nil,
-                                         testAccuracy: record.finalTest.accuracy, elapsedSeconds: record.wallSeconds))
-            return record
+        let expected = try fingerprint()
+        var announced = false
+        while true {
+            if let found = try cachedRecord(spec, expected: expected) { return found }
+            try AtomicFile.ensureWritableDirectory(cache.directory)
+            switch try RunLock.attempt(cache.lockURL(for: spec), heartbeat: lockHeartbeat, staleAfter: lockStaleAfter) {
+            case let .acquired(lock):
+                defer { lock.release() }
+                // Another process may have finished it between the look above and the lock.
+                if let found = try cachedRecord(spec, expected: expected) { return found }
+                let resume = try cache.checkpoint(for: spec)
+                progress?.update(RunProgress(label: spec.label, configurationHash: spec.configurationHash, phase: .preparing,
+                                             epoch: (resume?.position.completedEpochs ?? 0) + 1, epochLimit: nil,
+                                             step: resume?.position.step ?? 0, stepLimit: nil,
+                                             elapsedSeconds: resume?.position.elapsedSeconds ?? 0))
+                let split = try loadSplit()
+                let data = try RunData(spec: spec, split: split)
+                var session = TrainingSession(spec: spec, data: data, runner: self, dataFingerprint: expected)
+                let record = try session.run(resuming: resume)
+                return (record, expected == nil ? .unchecked(reason: "the data were not read from dataset files") : .matches)
+            case let .held(owner, age):
+                let waiting = RunProgress(label: spec.label, configurationHash: spec.configurationHash, phase: .preparing,
+                                          epoch: 0, epochLimit: nil, step: 0, stepLimit: nil, elapsedSeconds: 0)
+                if !announced {
+                    announced = true
+                    let who = owner.map(\.description) ?? "another process"
+                    say("\(spec.label) [\(spec.configurationHash)] is being trained by \(who), heartbeat \(Int(age)) s ago; "
+                        + "waiting for it to finish, then its record is read (lock \(cache.lockURL(for: spec).path))")
+                    progress?.update(waiting)
+                }
+                if let stopRequested, stopRequested(waiting) {
+                    throw RunError.stoppedWhileWaiting(lock: cache.lockURL(for: spec).path)
+                }
+                Thread.sleep(forTimeInterval: lockPollInterval)
+            }
         }
-        let resume = try cache.checkpoint(for: spec)
-        progress?.update(RunProgress(label: spec.label, configurationHash: spec.configurationHash, phase: .preparing,
-                                     epoch: (resume?.position.completedEpochs ?? 0) + 1, epochLimit: nil,
-                                     step: resume?.position.step ?? 0, stepLimit: nil,
-                                     elapsedSeconds: resume?.position.elapsedSeconds ?? 0))
-        let split = try loadSplit()
-        let data = try RunData(spec: spec, split: split)
-        var session = TrainingSession(spec: spec, data: data, runner: self)
-        return try session.run(resuming: resume)
+    }
+
+    /// The verified stored record, reported as cached, or nil.
+    private func cachedRecord(_ spec: RunSpec, expected: DataFingerprint?) throws -> (record: RunRecord, data: DataCheck)? {
+        guard let found = try cache.verifiedRecord(for: spec, expectedData: expected) else { return nil }
+        let record = found.record
+        if FileManager.default.fileExists(atPath: cache.checkpointURL(for: spec).path),
+           RunLock.inspect(cache.lockURL(for: spec)) == nil {
+            try? cache.removeCheckpoint(for: spec)  // left over from a crash between the two writes
+        }
+        progress?.update(RunProgress(label: spec.label, configurationHash: record.configurationHash, phase: .cached,
+                                     epoch: record.epochCount, epochLimit: nil, step: record.totalSteps, stepLimit: nil,
+                                     testAccuracy: record.finalTest.accuracy, elapsedSeconds: record.wallSeconds))
+        return found
+    }
+
+    private func say(_ line: String) {
+        if let notice { notice(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 }
 
@@ -103,10 +175,22 @@ struct RunData {
 
     init(spec: RunSpec, split: DatasetSplit) throws {
         let root = SeededGenerator(seed: spec.seed)
+        // Empty files are a data fault (exit 65), not an impossible request.
+        for (part, partition) in [(split.train, DatasetPartition.train), (split.test, .test)] where part.count == 0 {
+            throw DatasetError.tooFewSamples(dataset: spec.dataset, partition: partition, label: 0, available: 0,
+                                             standard: spec.dataset.smallestStandardClass(partition))
+        }
         var train = split.train
         if let perClass = spec.trainSubsetPerClass {
             var generator = root.derived("subset")
-            train = try train.balancedSubset(perClass: perClass, generator: &generator)
+            do {
+                train = try train.balancedSubset(perClass: perClass, generator: &generator)
+            } catch let DatasetError.classTooSmall(label, available, requested)
+                        where requested <= spec.dataset.smallestStandardClass(.train) {
+                // The standard dataset has enough samples: the files read are deficient (a data fault, not a usage error).
+                throw DatasetError.tooFewSamples(dataset: spec.dataset, partition: .train, label: label, available: available,
+                                                 standard: spec.dataset.smallestStandardClass(.train))
+            }
         }
         var probePositions: [Int]?
         var testProbe: Dataset?
@@ -199,6 +283,7 @@ struct TrainingSession {
     let spec: RunSpec
     let data: RunData
     let runner: Runner
+    let dataFingerprint: DataFingerprint?
     let stepsPerEpoch: Int
     let logSpacedSteps: Set<Int>
     var trainer: Trainer
@@ -209,15 +294,15 @@ struct TrainingSession {
     private var lastTestAccuracy: Double?
     private var sessionSteps = 0
 
-    init(spec: RunSpec, data: RunData, runner: Runner) {
+    init(spec: RunSpec, data: RunData, runner: Runner, dataFingerprint: DataFingerprint? = nil) {
         self.spec = spec
         self.data = data
         self.runner = runner
+        self.dataFingerprint = dataFingerprint
         stepsPerEpoch = (data.train.count + spec.batchSize - 1) / spec.batchSize
         logSpacedSteps = Set(spec.alignment.logSpacedSteps(stepsPerEpoch: stepsPerEpoch))
         var generator = SeededGenerator(seed: spec.seed).derived("init")
-        trainer = Trainer(network: DenseNetwork<Float>(architecture: spec.architecture, generator: &generator),
-                          optimizer: spec.optimizer, loss: spec.loss)
+        trainer = Trainer(spec: spec, generator: &generator)
         lastCheckpoint = clockStart
     }
 
@@ -270,7 +355,8 @@ struct TrainingSession {
                     _ = closeEpoch()
                     stopReason = .stepCap
                 }
-                if logSpacedSteps.contains(position.step) || (isEpochEnd && spec.alignment.everyEpoch)
+                let listedEpoch = isEpochEnd && spec.alignment.atEpochs?.contains(position.completedEpochs) == true
+                if logSpacedSteps.contains(position.step) || (isEpochEnd && spec.alignment.everyEpoch) || listedEpoch
                     || (stopReason != nil && spec.alignment.atStop) || (milestoneReached && spec.alignment.atMilestones == true) {
                     measure()
                 }
@@ -409,7 +495,7 @@ struct TrainingSession {
                                epochs: position.epochs, alignments: position.alignments, stopReason: stopReason,
                                totalSteps: position.step, finalTrain: finalTrain, finalTest: finalTest,
                                wallSeconds: elapsed, machine: RunRecord.describeMachine(), finalWeightsFile: weightsFile,
-                               milestones: position.milestones)
+                               milestones: position.milestones, dataFingerprint: dataFingerprint)
         try runner.cache.store(record)
         try runner.cache.removeCheckpoint(for: spec)
         var done = progressReport(phase: .finished)

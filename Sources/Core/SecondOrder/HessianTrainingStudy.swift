@@ -50,7 +50,7 @@ public struct HessianStudyConfiguration: Codable, Hashable, Sendable {
     }
 
     /// The bias-free architecture of the study.
-    public var architecture: NetworkArchitecture {
+    public var architecture: DenseArchitecture {
         RunSpec.architecture(for: dataset, width: width, depth: depth, hasBias: false)
     }
 
@@ -123,7 +123,9 @@ extension HessianStudyResult {
 
 /// Runs a ``HessianStudyConfiguration``.
 public enum HessianTrainingStudy {
-    /// Runs the study on the loaded `split` (standardised), reporting progress through `log`.
+    /// Runs the study on the loaded `split` (standardised), reporting progress through `log`: a line at
+    /// the first measurement, then at the first measurement after each further quarter of the steps and
+    /// at the last (at most five lines, so a log stays short), and one line per Lanczos run.
     /// - Throws: `DatasetError` when D cannot be drawn, ``LanczosError``, `NetworkParameterError`.
     public static func run(_ configuration: HessianStudyConfiguration, split: DatasetSplit,
                            log: (String) -> Void = { _ in }) throws -> HessianStudyResult {
@@ -151,6 +153,7 @@ public enum HessianTrainingStudy {
         var previousFeatures: [Double]?
         var previousApproximation: [Double]?
         var previousFirstOrder: [Double]?
+        var nextReportStep = 0
         for t in 0...configuration.steps {
             let (loss, w) = OutputHessian.lossOutputGradient(network: network, inputs: inputs, labels: labels, loss: .crossEntropy)
             let lossHessian = OutputHessian(network: network, inputs: inputs, outputWeights: w)
@@ -171,7 +174,10 @@ public enum HessianTrainingStudy {
                 result.collinearity.append(VectorStatistics.correlation(w, targets))
                 result.losses.append(loss)
                 snapshots.append(network.flattenedParameters)
-                log("step \(t)/\(configuration.steps): loss \(String(format: "%.4f", loss)), mean A_l \(String(format: "%.3f", alignment.reduce(0, +) / Double(depth)))")
+                if t >= nextReportStep || t == configuration.steps {
+                    log("step \(t)/\(configuration.steps): loss \(String(format: "%.4f", loss)), mean A_l \(String(format: "%.3f", alignment.reduce(0, +) / Double(depth)))")
+                    nextReportStep = t + max(1, configuration.steps / 4)
+                }
             }
             guard t < configuration.steps else { break }
             let step = lossHessian.tangentFeaturesTimesWeights.map { -eta * $0 }

@@ -65,13 +65,6 @@ public struct OutputHessian: Sendable {
         gradient(errors: errors)
     }
 
-    /// Ψ v = Σ_{x,i} v_{x,i} ∇_θ f_i(x) for any v ∈ ℝ^{nk} (sample-major), at the same network and inputs.
-    /// - Precondition: `v.count == n·k`.
-    public func tangentFeatures(times v: [Double]) -> [Double] {
-        precondition(v.count == outputWeights.count, "v has \(v.count) entries, expected n·k = \(outputWeights.count)")
-        return gradient(errors: Self.backPropagate(network: network, layerInputs: layerInputs, outputVector: v))
-    }
-
     /// H_w v, exactly (R-operator, see the type's documentation).
     /// - Precondition: `v.count == P`.
     public func product(_ v: [Double]) -> [Double] {
@@ -263,7 +256,7 @@ extension OutputHessian {
     /// The squared norm of each layer's block (W_l and b_l) of a parameter-space vector:
     /// E_l(v) = ‖v|_l‖² for l = 1…L (index l − 1). For a unit vector the entries sum to 1.
     /// - Precondition: `v.count == architecture.parameterCount`.
-    public static func layerEnergies(_ v: [Double], architecture: NetworkArchitecture) -> [Double] {
+    public static func layerEnergies(_ v: [Double], architecture: DenseArchitecture) -> [Double] {
         precondition(v.count == architecture.parameterCount, "v has \(v.count) entries, expected P = \(architecture.parameterCount)")
         let layout = ParameterLayout(architecture: architecture)
         var energies: [Double] = []

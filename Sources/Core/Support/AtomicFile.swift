@@ -36,7 +36,7 @@ public enum AtomicFile {
         let temporary = directory.appendingPathComponent(
             ".\(url.lastPathComponent).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw FileError.writeFailed(path: url.path, reason: "cannot create a temporary file in \(directory.path)")
+            throw FileError.writeFailed(path: url.path, reason: "cannot create a temporary file in \(directory.path) (\(SystemErrorText.posix(errno)))")
         }
         do {
             let handle = try FileHandle(forWritingTo: temporary)
@@ -44,12 +44,13 @@ public enum AtomicFile {
             try handle.synchronize()
             try handle.close()
             if rename(temporary.path, url.path) != 0 {
-                throw FileError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
+                throw FileError.writeFailed(path: url.path, reason: SystemErrorText.posix(errno))
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if let fileError = error as? FileError { throw fileError }
-            throw FileError.writeFailed(path: url.path, reason: "\(error)")
+            throw FileError.writeFailed(path: url.path, reason: SystemErrorText.describe(error, path: url.path)
+                                        + "; free some space or choose another directory")
         }
     }
 
@@ -79,6 +80,6 @@ public enum AtomicFile {
     }
 
     private static func describe(_ error: Error) -> String {
-        (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+        SystemErrorText.describe(error)
     }
 }

@@ -10,9 +10,10 @@ import Darwin
 /// On a terminal the line is redrawn in place with a carriage return (at most
 /// ten times a second, plus every phase change), cut to the terminal's width so
 /// that it never wraps; when the run ends the final line is kept and a newline
-/// written. When standard error is not a terminal (a log file, CI) it writes a
-/// plain line when a run starts, then at most once per `interval`, and when it
-/// ends. The silent style writes nothing. Thread-safe: several runners may share
+/// written. When standard error is not a terminal (a log file, CI) it writes as a
+/// ``ProgressLog``: one line per run event (start or resume, finish, cached) and a
+/// heartbeat every `interval` seconds, never a line per update. The silent style
+/// writes nothing. Thread-safe: several runners may share
 /// one bar (it then shows whichever reported last).
 public final class TerminalProgressBar: ProgressSink, @unchecked Sendable {
     /// How the bar writes.
@@ -21,7 +22,7 @@ public final class TerminalProgressBar: ProgressSink, @unchecked Sendable {
         case automatic
         /// One line redrawn in place with `\r`.
         case redraw
-        /// A full line at most every `interval` seconds.
+        /// Whole lines: one per run event plus a heartbeat every `interval` seconds (``ProgressLog``).
         case lines(interval: Double)
         /// No output at all.
         case silent
@@ -36,6 +37,7 @@ public final class TerminalProgressBar: ProgressSink, @unchecked Sendable {
     private var lastPhase: RunProgress.Phase?
     private var lastHash: String?
     private var drawnLength = 0
+    private let log: ProgressLog?
 
     /// A bar writing to standard error.
     /// - Parameters:
@@ -54,6 +56,11 @@ public final class TerminalProgressBar: ProgressSink, @unchecked Sendable {
         self.write = write ?? { text in FileHandle.standardError.write(Data(text.utf8)) }
         self.clock = clock ?? { ProcessInfo.processInfo.systemUptime }
         self.widthLimit = max(20, (width ?? Self.terminalColumns()) - 1)
+        if case let .lines(interval) = self.style {
+            log = ProgressLog(heartbeat: interval, write: self.write, clock: self.clock)
+        } else {
+            log = nil
+        }
     }
 
     /// The style actually in use (``Style/automatic`` resolved).
@@ -76,9 +83,9 @@ public final class TerminalProgressBar: ProgressSink, @unchecked Sendable {
             let padding = String(repeating: " ", count: max(0, drawnLength - line.count))
             write("\r" + line + padding + (isEnd ? "\n" : ""))
             drawnLength = isEnd ? 0 : line.count
-        case let .lines(interval):
-            guard isEnd || isNewRun || now - lastDraw >= interval else { return }
-            write(Self.render(progress) + "\n")
+        case .lines:
+            log?.update(progress)
+            return
         }
         lastDraw = now
         lastPhase = progress.phase

@@ -51,7 +51,7 @@ public enum EngineBenchmark {
     /// The sgemm calls of one training step of ``Trainer`` (same shapes and transposes, in order):
     /// forward Z_l = A_{l−1}W_lᵀ, then for l = L…1 the weight gradient D_lᵀA_{l−1} and, for l ≥ 2,
     /// the back-propagated error D_l W_l.
-    public static func trainingStepGemms(architecture: NetworkArchitecture, batchSize b: Int) -> [GemmShape] {
+    public static func trainingStepGemms(architecture: DenseArchitecture, batchSize b: Int) -> [GemmShape] {
         let sizes = architecture.layerSizes
         var shapes: [GemmShape] = []
         for l in 1..<sizes.count {
@@ -104,7 +104,7 @@ public enum EngineBenchmark {
     }
 
     /// A seeded trainer (SGD with momentum, cross-entropy) and four random batches for timing steps.
-    private static func stepWorkload(architecture: NetworkArchitecture, batchSize: Int)
+    private static func stepWorkload(architecture: DenseArchitecture, batchSize: Int)
         -> (trainer: Trainer, batches: [(Matrix<Float>, [Int])])
     {
         var generator = SeededGenerator(seed: 2)
@@ -118,22 +118,9 @@ public enum EngineBenchmark {
         return (trainer, batches)
     }
 
-    /// Seconds per ``Trainer/step(features:labels:)`` (SGD with momentum, cross-entropy) on random
-    /// batches of `batchSize` samples with the architecture's input dimension and classes.
-    public static func timeTrainingStep(architecture: NetworkArchitecture, batchSize: Int, repeats: Int,
-                                        minimumSeconds: Double = 0.2) -> Timing {
-        var (trainer, batches) = stepWorkload(architecture: architecture, batchSize: batchSize)
-        var next = 0
-        return measure(repeats: repeats, minimumSeconds: minimumSeconds) {
-            let batch = batches[next % batches.count]
-            next += 1
-            trainer.step(features: batch.0, labels: batch.1)
-        }
-    }
-
     /// Seconds per training step and seconds for the same step's sgemm calls run alone
     /// (``trainingStepGemms(architecture:batchSize:)``), measured alternately.
-    public static func timeTrainingStepAndItsGemms(architecture: NetworkArchitecture, batchSize: Int, repeats: Int,
+    public static func timeTrainingStepAndItsGemms(architecture: DenseArchitecture, batchSize: Int, repeats: Int,
                                                    minimumSeconds: Double = 0.2) -> (step: Timing, gemms: Timing) {
         var (trainer, batches) = stepWorkload(architecture: architecture, batchSize: batchSize)
         var next = 0
@@ -151,7 +138,7 @@ public enum EngineBenchmark {
 
     /// Seconds to compute all A_l (``LayerAlignment``, full centring) of a He-initialised network
     /// on `probeCount` random probe samples with balanced labels.
-    public static func timeAlignments(architecture: NetworkArchitecture, probeCount: Int, repeats: Int) -> Timing {
+    public static func timeAlignments(architecture: DenseArchitecture, probeCount: Int, repeats: Int) -> Timing {
         var generator = SeededGenerator(seed: 3)
         let network = DenseNetwork<Float>(architecture: architecture, generator: &generator)
         let probe = Matrix(rows: probeCount, columns: architecture.inputDimension,

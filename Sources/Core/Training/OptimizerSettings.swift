@@ -40,25 +40,25 @@ public enum OptimizerSettings: Codable, Hashable, Sendable {
         }
     }
 
-    /// Throws when a hyperparameter is outside the range PyTorch accepts
-    /// (η ≥ 0, μ ≥ 0, λ ≥ 0, 0 ≤ β < 1, ε ≥ 0, all finite).
+    /// Throws when a hyperparameter is outside its range: a positive finite learning rate η,
+    /// momentum 0 ≤ μ < 1, weight decay λ ≥ 0, 0 ≤ β < 1, ε ≥ 0, all finite.
     public func validate() throws {
         switch self {
         case let .sgd(learningRate, momentum, weightDecay):
-            try Self.require(learningRate >= 0 && learningRate.isFinite, "learning rate", learningRate)
-            try Self.require(momentum >= 0 && momentum.isFinite, "momentum", momentum)
-            try Self.require(weightDecay >= 0 && weightDecay.isFinite, "weight decay", weightDecay)
+            try Self.require(learningRate > 0 && learningRate.isFinite, "learning rate", learningRate, "a positive number such as 0.003")
+            try Self.require(momentum >= 0 && momentum < 1, "momentum", momentum, "a value in [0, 1) such as 0.9")
+            try Self.require(weightDecay >= 0 && weightDecay.isFinite, "weight decay", weightDecay, "0 or a positive number such as 5e-4")
         case let .adam(learningRate, beta1, beta2, epsilon, weightDecay):
-            try Self.require(learningRate >= 0 && learningRate.isFinite, "learning rate", learningRate)
-            try Self.require(beta1 >= 0 && beta1 < 1, "beta1", beta1)
-            try Self.require(beta2 >= 0 && beta2 < 1, "beta2", beta2)
-            try Self.require(epsilon >= 0 && epsilon.isFinite, "epsilon", epsilon)
-            try Self.require(weightDecay >= 0 && weightDecay.isFinite, "weight decay", weightDecay)
+            try Self.require(learningRate > 0 && learningRate.isFinite, "learning rate", learningRate, "a positive number such as 0.001")
+            try Self.require(beta1 >= 0 && beta1 < 1, "beta1", beta1, "a value in [0, 1) such as 0.9")
+            try Self.require(beta2 >= 0 && beta2 < 1, "beta2", beta2, "a value in [0, 1) such as 0.999")
+            try Self.require(epsilon >= 0 && epsilon.isFinite, "epsilon", epsilon, "0 or a small positive number such as 1e-8")
+            try Self.require(weightDecay >= 0 && weightDecay.isFinite, "weight decay", weightDecay, "0 or a positive number such as 5e-4")
         }
     }
 
-    private static func require(_ condition: Bool, _ name: String, _ value: Double) throws {
-        if !condition { throw OptimizerSettingsError.outOfRange(name: name, value: value) }
+    private static func require(_ condition: Bool, _ name: String, _ value: Double, _ requirement: String) throws {
+        if !condition { throw OptimizerSettingsError.outOfRange(name: name, value: value, requirement: requirement) }
     }
 
     /// One update of `count` parameters in place, for step number `step` (1-based), with the
@@ -101,12 +101,13 @@ public enum OptimizerSettings: Codable, Hashable, Sendable {
 
 /// A hyperparameter outside its valid range.
 public enum OptimizerSettingsError: Error, CustomStringConvertible, Equatable {
-    case outOfRange(name: String, value: Double)
+    /// `name` is `value`; `requirement` says what it must be instead.
+    case outOfRange(name: String, value: Double, requirement: String)
 
     public var description: String {
         switch self {
-        case let .outOfRange(name, value):
-            return "The optimiser's \(name) is \(value), which is outside its valid range; use a finite non-negative value (betas below 1)."
+        case let .outOfRange(name, value, requirement):
+            return "the optimiser's \(name) is \(value); use \(requirement)"
         }
     }
 }

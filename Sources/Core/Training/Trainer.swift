@@ -20,7 +20,7 @@ public struct Trainer: Sendable {
     public private(set) var stepCount: Int = 0
 
     /// The architecture the buffers were sized for; `network` may be replaced only by one of the same shape.
-    private let trainedArchitecture: NetworkArchitecture
+    private let trainedArchitecture: DenseArchitecture
     private var gradient: [Float]
     private var firstMoment: [Float]
     private var secondMoment: [Float]

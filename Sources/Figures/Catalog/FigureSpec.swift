@@ -35,6 +35,8 @@ public struct FigureContext: Sendable {
     public var protocolFamily: ScalingLawProtocol.Family = .paper
     /// Writes a line of progress for the user (stderr).
     public var log: @Sendable (String) -> Void
+    /// Collects records used unchecked and records refused while the figure runs (see ``RunIntegrityLog``).
+    public var integrity = RunIntegrityLog()
 
     public init(profile: Profile, seed: UInt64, outputDirectory: URL, cacheDirectory: URL,
                 dataDirectory: URL?, jobs: Int, seedsPerDepth: Int? = nil, depths: [Int]? = nil, calibrationCandidate: String? = nil,
@@ -58,7 +60,8 @@ extension FigureContext {
     /// Runs the trainings a figure needs (cached, resumable, `jobs` at once),
     /// returning each record or the error that prevented it, in the order given.
     public func run(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
-        RunScheduler(cacheDirectory: cacheDirectory, dataDirectory: dataDirectory, jobs: jobs, cachedOnly: cachedOnly).run(specs)
+        RunScheduler(cacheDirectory: cacheDirectory, dataDirectory: dataDirectory, jobs: jobs, cachedOnly: cachedOnly,
+                     integrity: integrity).run(specs)
     }
 }
 

@@ -26,6 +26,40 @@ public enum Verdict: String, Codable, Sendable {
     public var failsGate: Bool { self == .notReproduced || self == .left }
 }
 
+/// A defect of a figure's stored result that makes the gate fail (see ``ClaimEvaluator/defects(targets:results:)``).
+public struct ResultDefect: Equatable, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public enum Kind: String, Sendable {
+        /// A claim declared for the figure and profile has no measurement.
+        case missing
+        /// The id is not declared for the figure in the targets file.
+        case undeclared
+        /// Neither a finite value nor a not-run reason.
+        case noValue
+        /// The id is measured more than once.
+        case duplicate
+    }
+
+    public var figure: String
+    public var profile: Profile
+    public var claimId: String
+    public var kind: Kind
+
+    public var description: String {
+        let rerun = "rerun 'reproduce \(figure) --\(profile.rawValue)' to rebuild the result"
+        switch kind {
+        case .missing:
+            return "\(claimId): declared for '\(figure)' (--\(profile.rawValue)) in the targets file, but the figure's result has no measurement for it; \(rerun)"
+        case .undeclared:
+            return "\(claimId): emitted by '\(figure)' (--\(profile.rawValue)) but not declared for it in the targets file (a renamed or misspelt id?); fix the id or declare it"
+        case .noValue:
+            return "\(claimId): '\(figure)' (--\(profile.rawValue)) recorded neither a finite value nor a reason why it was not measured; \(rerun)"
+        case .duplicate:
+            return "\(claimId): measured more than once by '\(figure)' (--\(profile.rawValue)), so its verdict is ambiguous; \(rerun)"
+        }
+    }
+}
+
 /// A claim with its measurement and verdict.
 public struct ClaimResult: Codable, Sendable {
     /// The target from `paper-targets.json`.
@@ -158,5 +192,51 @@ public enum ClaimEvaluator {
     /// Whether the gate passes: no band left, no undocumented failing paper claim.
     public static func gatePasses(_ results: [ClaimResult]) -> Bool {
         !results.contains { $0.verdict.failsGate }
+    }
+
+    /// Whether the gate passes: as ``gatePasses(_:)``, and the results have no ``ResultDefect``.
+    public static func gatePasses(_ results: [ClaimResult], defects: [ResultDefect]) -> Bool {
+        defects.isEmpty && gatePasses(results)
+    }
+
+    /// What is wrong with the results of the figures that ran, claim by claim: a claim the
+    /// targets declare for the figure and its profile with no measurement, an id the targets do
+    /// not declare for the figure, a measurement with neither a finite value nor a not-run
+    /// reason, and an id measured more than once. Each fails the gate. Claims are those of the
+    /// result's protocol family (``ClaimTarget/protocolFamily``).
+    public static func defects(targets: TargetsFile, results: [FigureResult]) -> [ResultDefect] {
+        var defects: [ResultDefect] = []
+        for result in results {
+            func add(_ claimId: String, _ kind: ResultDefect.Kind) {
+                defects.append(ResultDefect(figure: result.id, profile: result.profile, claimId: claimId, kind: kind))
+            }
+            // A measurement read with an id this version does not know is undeclared.
+            for measurement in result.undeclaredMeasurements { add(measurement.claimId, .undeclared) }
+            let ids = result.measurements.map(\.claimId.rawValue)
+            for claim in targets.claims(forFigure: result.id)
+            where claim.protocolFamily == result.protocolFamily && claim.applies(to: result.profile) && !ids.contains(claim.id) {
+                add(claim.id, .missing)
+            }
+            var seen = Set<String>()
+            for measurement in result.measurements {
+                let claimId = measurement.claimId.rawValue
+                guard seen.insert(claimId).inserted else {
+                    if !defects.contains(where: { $0.figure == result.id && $0.profile == result.profile
+                        && $0.claimId == claimId && $0.kind == .duplicate }) {
+                        add(claimId, .duplicate)
+                    }
+                    continue
+                }
+                if !targets.declares(claimId, forFigure: result.id, protocolFamily: result.protocolFamily) {
+                    add(claimId, .undeclared)
+                }
+                if let value = measurement.value {
+                    if !value.isFinite { add(claimId, .noValue) }
+                } else if (measurement.notRunReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                    add(claimId, .noValue)
+                }
+            }
+        }
+        return defects
     }
 }

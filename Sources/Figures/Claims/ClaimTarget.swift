@@ -91,6 +91,16 @@ public struct ClaimTarget: Codable, Equatable, Sendable {
     }
 }
 
+/// A measurement reported without a verdict (see ``TargetsFile/informational``).
+public struct InformationalMeasurement: Codable, Equatable, Sendable {
+    /// Its id, as the figure emits it.
+    public var id: String
+    /// The figure that emits it.
+    public var figure: String
+    /// What is measured, in words.
+    public var measures: String
+}
+
 /// The contents of `paper-targets.json`.
 public struct TargetsFile: Codable, Sendable {
     /// Format version (1).
@@ -99,6 +109,10 @@ public struct TargetsFile: Codable, Sendable {
     public var policy: String?
     /// Every claim.
     public var claims: [ClaimTarget]
+    /// Measurements that figures report without a verdict (e.g. a sensitivity study): declared
+    /// here so that the gate knows their ids (an id a figure emits that is neither a claim nor
+    /// listed here fails the gate).
+    public var informational: [InformationalMeasurement]?
 
     /// Reads and validates a targets file.
     /// - Throws: `FileError.unreadable` when missing, `FileError.corrupt`
@@ -107,11 +121,12 @@ public struct TargetsFile: Codable, Sendable {
     public static func load(from url: URL) throws -> TargetsFile {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw FileError.unreadable(path: url.path, reason: "no such file (the claims and tolerances live in paper-targets.json at the repository root; pass --targets PATH)")
+            throw FileError.unreadable(path: url.path, reason: SystemErrorText.describe(error, path: url.path)
+                + " (the claims and tolerances live in paper-targets.json at the repository root; pass --targets PATH)")
         }
         let file: TargetsFile
         do { file = try JSONDecoder().decode(TargetsFile.self, from: data) } catch {
-            throw FileError.corrupt(path: url.path, reason: JSONErrorText.describe(error))
+            throw FileError.corrupt(path: url.path, reason: JSONErrorText.describe(error, expected: "an object with schemaVersion, policy and claims"))
         }
         try file.validate(path: url.path)
         return file
@@ -136,31 +151,27 @@ public struct TargetsFile: Codable, Sendable {
                 throw FileError.corrupt(path: path, reason: "known deviation '\(claim.id)' needs a link to its evidence")
             }
         }
+        for measurement in informational ?? [] where !seen.insert(measurement.id).inserted {
+            throw FileError.corrupt(path: path, reason: "id '\(measurement.id)' appears twice (claims and informational measurements share one namespace)")
+        }
+    }
+
+    /// Whether figure `figure`, run under `protocolFamily` (nil: the paper's), may emit a
+    /// measurement with id `id`: a claim of that figure and family, or an informational
+    /// measurement declared for that figure.
+    public func declares(_ id: String, forFigure figure: String, protocolFamily: String? = nil) -> Bool {
+        claims.contains { $0.id == id && $0.figure == figure && $0.protocolFamily == protocolFamily }
+            || (informational ?? []).contains { $0.id == id && $0.figure == figure }
     }
 
     /// The claims measured by one figure.
     public func claims(forFigure id: String) -> [ClaimTarget] { claims.filter { $0.figure == id } }
 }
 
-/// Turns a JSON decoding error into a sentence with the location of the problem.
+/// Turns a JSON decoding error into a sentence with the location of the problem (see `JSONDecodingText`).
 enum JSONErrorText {
-    static func describe(_ error: Error) -> String {
-        guard let decoding = error as? DecodingError else { return "\(error)" }
-        func path(_ context: DecodingError.Context) -> String {
-            let components = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return components.isEmpty ? "at the top level" : "at \(components)"
-        }
-        switch decoding {
-        case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String
-            return "invalid JSON \(path(context)): \(underlying ?? context.debugDescription)"
-        case .keyNotFound(let key, let context):
-            return "missing field '\(key.stringValue)' \(path(context))"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "wrong value \(path(context)): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
+    static func describe(_ error: Error, expected: String? = nil) -> String {
+        JSONDecodingText.describe(error, expected: expected)
     }
 }
 

@@ -43,8 +43,13 @@ enum ScalingLawClaims {
     /// Not a claim (one of ``ClaimID/sensitivityMeasurements``, so it gets no verdict): the slope with A_l
     /// centred per output instead of the paper's Eq. 6, a sensitivity measurement for the report.
     static func perOutputCentringSlope(_ dataset: DatasetName, profile: Profile) -> ClaimID? {
-        guard dataset == .fashionMNIST else { return nil }
-        return profile == .quick ? .fig3FashionMNISTSlopePerOutputCentringQuick : .fig3FashionMNISTSlopePerOutputCentring
+        switch (dataset, profile) {
+        case (.fashionMNIST, .quick): return .fig3FashionMNISTSlopePerOutputCentringQuick
+        case (.fashionMNIST, .full): return .fig3FashionMNISTSlopePerOutputCentring
+        case (.mnist, .full): return .fig3MNISTSlopePerOutputCentring
+        case (.cifar10, .full): return .fig3CIFAR10SlopePerOutputCentring
+        default: return nil
+        }
     }
 
     /// Not a claim (a sensitivity measurement): under a protocol that centres per output, the slope

@@ -33,7 +33,7 @@ struct ScalingLawStory {
 
     /// The interval of a measurement that is not a claim, from its numbers (as ``ClaimResult/intervalText``).
     static func intervalText(_ measurement: ClaimMeasurement) -> String {
-        guard let interval = measurement.interval else { return measurement.uncertainty.method.text }
+        guard let interval = measurement.interval else { return measurement.method?.text ?? "no interval recorded" }
         return "\(interval.rangeText) (\(NumberText.format(interval.level * 100))% \(measurement.uncertainty.method.text)"
             + (measurement.sampleSize.map { ", n = \($0)" } ?? "") + ")"
     }

@@ -147,6 +147,9 @@ public struct Provenance: Codable, Equatable, Sendable {
     /// Command-line options that changed the profile's protocol or what was trained
     /// (e.g. "--seeds 2 --depths 70,80 --cached-only"); nil when there were none.
     public var protocolOptions: String?
+    /// Run records used without their data being checked against the dataset files (the
+    /// dataset was absent under `--cached-only`), as "hash (label): reason"; nil when there were none.
+    public var uncheckedRecords: [String]? = nil
 }
 
 /// Everything one figure produced: files, measurements, protocol and provenance.
@@ -175,6 +178,10 @@ public struct FigureResult: Codable, Equatable, Sendable {
     public var protocolFamily: String?
     /// Provenance.
     public var provenance: Provenance
+    /// Measurements read from a results file whose id is not a ``ClaimID`` of this version (a
+    /// renamed or mistyped id): kept as read, so that the gate reports each as undeclared and a
+    /// rewrite of the file keeps them. Figures of this version cannot produce one.
+    public var undeclaredMeasurements: [UndeclaredMeasurement] = []
 
     /// A protocol setting.
     public struct Setting: Codable, Equatable, Sendable {
@@ -184,6 +191,71 @@ public struct FigureResult: Codable, Equatable, Sendable {
             self.name = name
             self.value = value
         }
+    }
+}
+
+/// A measurement whose id is not a ``ClaimID`` (see ``FigureResult/undeclaredMeasurements``).
+public struct UndeclaredMeasurement: Codable, Equatable, Sendable {
+    /// The id as written.
+    public var claimId: String
+    public var value: Double?
+    public var detail: String?
+    public var notRunReason: String?
+}
+
+extension FigureResult {
+    private enum CodingKeys: String, CodingKey {
+        case id, title, paperReference, profile, caption, images, protocolSettings, notes, measurements, protocolFamily, provenance
+    }
+
+    /// One entry of the `measurements` array: a typed measurement, or one with an unknown id.
+    private enum Entry: Decodable {
+        case typed(ClaimMeasurement)
+        case undeclared(UndeclaredMeasurement)
+
+        init(from decoder: Decoder) throws {
+            if let typed = try? ClaimMeasurement(from: decoder) {
+                self = .typed(typed)
+            } else {
+                let raw = try UndeclaredMeasurement(from: decoder)
+                guard ClaimID(rawValue: raw.claimId) == nil else { self = .typed(try ClaimMeasurement(from: decoder)); return }
+                self = .undeclared(raw)
+            }
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        title = try container.decode(String.self, forKey: .title)
+        paperReference = try container.decode(String.self, forKey: .paperReference)
+        profile = try container.decode(Profile.self, forKey: .profile)
+        caption = try container.decode(String.self, forKey: .caption)
+        images = try container.decode([String].self, forKey: .images)
+        protocolSettings = try container.decode([Setting].self, forKey: .protocolSettings)
+        notes = try container.decode([String].self, forKey: .notes)
+        let entries = try container.decode([Entry].self, forKey: .measurements)
+        measurements = entries.compactMap { if case let .typed(m) = $0 { return m }; return nil }
+        undeclaredMeasurements = entries.compactMap { if case let .undeclared(m) = $0 { return m }; return nil }
+        protocolFamily = try container.decodeIfPresent(String.self, forKey: .protocolFamily)
+        provenance = try container.decode(Provenance.self, forKey: .provenance)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(title, forKey: .title)
+        try container.encode(paperReference, forKey: .paperReference)
+        try container.encode(profile, forKey: .profile)
+        try container.encode(caption, forKey: .caption)
+        try container.encode(images, forKey: .images)
+        try container.encode(protocolSettings, forKey: .protocolSettings)
+        try container.encode(notes, forKey: .notes)
+        var list = container.nestedUnkeyedContainer(forKey: .measurements)
+        for measurement in measurements { try list.encode(measurement) }
+        for measurement in undeclaredMeasurements { try list.encode(measurement) }
+        try container.encodeIfPresent(protocolFamily, forKey: .protocolFamily)
+        try container.encode(provenance, forKey: .provenance)
     }
 }
 
@@ -203,13 +275,35 @@ public struct ResultsFile: Codable, Sendable {
         figures.sort { ($0.id.figureSortKey, $0.profile.rawValue) < ($1.id.figureSortKey, $1.profile.rawValue) }
     }
 
+    /// Merges `result` into the results file at `url` under an exclusive lock on the hidden
+    /// `.results.json.lock` beside it, re-reading the file first: commands that share one
+    /// `--out` and finish at the same time never lose each other's results.
+    public static func merge(_ result: FigureResult, into url: URL) throws {
+        try withLock(on: url) {
+            var file = try load(from: url) ?? ResultsFile()
+            file.merge(result)
+            try file.write(to: url)
+        }
+    }
+
+    /// Runs `body` holding the lock that ``merge(_:into:)`` takes on the results file at `url`
+    /// (e.g. to rebuild the report from a state no other command is changing).
+    public static func withLock<T>(on url: URL, _ body: () throws -> T) throws -> T {
+        try FileLock.withExclusiveLock(url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".lock"), body)
+    }
+
     /// Reads `results.json`; returns an empty file when none exists.
     /// - Throws: `FileError.corrupt` naming the file and the problem.
     public static func load(from url: URL) throws -> ResultsFile? {
+        let directory = url.deletingLastPathComponent().path
+        if SystemErrorText.isDirectory(directory), access(directory, R_OK | X_OK) != 0 {
+            // An unreadable directory would otherwise look empty ("no stored results").
+            throw FileError.unreadable(path: url.path, reason: "its directory \(directory) cannot be read (permission denied); check the directory's permissions")
+        }
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw FileError.unreadable(path: url.path, reason: "\(error.localizedDescription)")
+            throw FileError.unreadable(path: url.path, reason: SystemErrorText.describe(error, path: url.path))
         }
         do {
             let file = try JSONDecoder().decode(ResultsFile.self, from: data)
@@ -220,15 +314,38 @@ public struct ResultsFile: Codable, Sendable {
         } catch let error as FileError {
             throw error
         } catch {
-            throw FileError.corrupt(path: url.path, reason: JSONErrorText.describe(error) + " (delete it and rerun the figures to rebuild it)")
+            throw FileError.corrupt(path: url.path, reason: JSONErrorText.describe(error, expected: "an object with schemaVersion and figures")
+                                    + " (delete it and rerun the figures to rebuild it)")
         }
     }
 
-    /// Writes the file atomically.
+    /// Writes the file atomically. A non-finite measured value (which JSON cannot hold) is
+    /// written as null without a not-run reason, which the gate reports as a defect; an interval
+    /// with a non-finite end is dropped.
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(self), to: url)
+        var finite = self
+        for f in finite.figures.indices {
+            for m in finite.figures[f].measurements.indices where finite.figures[f].measurements[m].value.map({ !$0.isFinite }) ?? false {
+                let value = finite.figures[f].measurements[m].value ?? 0
+                finite.figures[f].measurements[m].value = nil
+                finite.figures[f].measurements[m].detail = "non-finite value \(value) emitted; " + finite.figures[f].measurements[m].detail
+            }
+            // An interval with a non-finite end carries no information (and JSON cannot hold it).
+            for m in finite.figures[f].measurements.indices {
+                if let interval = finite.figures[f].measurements[m].interval, !(interval.lower.isFinite && interval.upper.isFinite) {
+                    finite.figures[f].measurements[m].interval = nil
+                }
+            }
+        }
+        let data: Data
+        do {
+            data = try encoder.encode(finite)
+        } catch {
+            throw FileError.writeFailed(path: url.path, reason: "the results cannot be encoded (\(error))")
+        }
+        try AtomicFile.write(data, to: url)
     }
 }
 

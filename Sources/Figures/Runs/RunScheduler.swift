@@ -21,23 +21,34 @@ public struct RunScheduler: Sendable {
     /// When true nothing is trained: finished records come from the cache and every
     /// other spec fails with ``RunSchedulerError/notInCache(_:)``.
     public let cachedOnly: Bool
+    /// Where records that could not be checked against their data, and records refused as
+    /// corrupt, unverified or stale, are reported.
+    public let integrity: RunIntegrityLog
 
-    public init(cacheDirectory: URL, dataDirectory: URL?, jobs: Int, showsProgress: Bool = true, cachedOnly: Bool = false) {
+    public init(cacheDirectory: URL, dataDirectory: URL?, jobs: Int, showsProgress: Bool = true, cachedOnly: Bool = false,
+                integrity: RunIntegrityLog = RunIntegrityLog()) {
         self.cacheDirectory = cacheDirectory
         self.dataDirectory = dataDirectory
         self.jobs = max(1, jobs)
         self.showsProgress = showsProgress
         self.cachedOnly = cachedOnly
+        self.integrity = integrity
     }
 
     /// Runs every spec (duplicates once) and returns, in the order given, each
     /// record or the error that prevented it (e.g. a missing dataset).
-    ///
+    public func run(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
+        let results = cachedOnly ? specs.map(cachedRecord) : train(specs)
+        for (spec, result) in zip(specs, results) {
+            if case let .failure(error) = result { integrity.noteFailure(error, spec: spec) }
+        }
+        return results
+    }
+
     /// Runs start longest-expected first (``RunCostEstimate/startOrder(_:)``) and `jobs` workers
     /// each take the next unstarted run as soon as they are free, so a grid of independent
     /// trainings keeps every worker busy and does not end on one long straggler.
-    public func run(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
-        if cachedOnly { return specs.map(cachedRecord) }
+    private func train(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
         Interruption.install()
         let unique = RunCostEstimate.startOrder(
             Array(Dictionary(specs.map { ($0.configurationHash, $0) }, uniquingKeysWith: { a, _ in a }).values))
@@ -45,7 +56,7 @@ public struct RunScheduler: Sendable {
         let sink = showsProgress ? SchedulerProgress(total: unique.count, totalWork: work.reduce(0, +)) : nil
         let results = ResultBox(count: unique.count)
         let next = NextIndex()
-        let cacheDirectory = cacheDirectory, dataDirectory = dataDirectory
+        let cacheDirectory = cacheDirectory, dataDirectory = dataDirectory, integrity = integrity
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = jobs
         for worker in 1...min(jobs, max(1, unique.count)) {
@@ -55,7 +66,11 @@ public struct RunScheduler: Sendable {
                     sink?.started(spec.configurationHash, worker: worker)
                     var runner = Runner(cache: RunCache(directory: cacheDirectory), dataDirectory: dataDirectory, progress: sink)
                     runner.stopRequested = { _ in Interruption.isRequested }
-                    let outcome: Result<RunRecord, Error> = Result { try runner.run(spec) }
+                    let outcome: Result<RunRecord, Error> = Result {
+                        let (record, check) = try runner.runChecked(spec)
+                        integrity.noteCheck(check, spec: spec, path: runner.cache.recordURL(for: spec).path)
+                        return record
+                    }
                     results.set(index, outcome)
                     sink?.finishedOne(spec.configurationHash, work: work[index])
                 }
@@ -117,14 +132,69 @@ private final class NextIndex: @unchecked Sendable {
 }
 
 extension RunScheduler {
-    /// The finished record of `spec` from the cache, without training.
+    /// The finished record of `spec` from the cache, without training, checked against the
+    /// dataset files when they are present (and reported as unchecked when they are not).
     func cachedRecord(_ spec: RunSpec) -> Result<RunRecord, Error> {
         Result {
-            guard let record = try RunCache(directory: cacheDirectory).record(for: spec) else {
+            let cache = RunCache(directory: cacheDirectory)
+            // Nothing is written under --cached-only (the cache may be read-only), not even the fingerprint memo.
+            let expected = try DataFingerprint.of(spec.dataset, dataDirectory: dataDirectory, memoDirectory: nil)
+            guard let (record, check) = try cache.verifiedRecord(for: spec, expectedData: expected) else {
                 throw RunSchedulerError.notInCache(spec.label)
             }
+            integrity.noteCheck(check, spec: spec, path: cache.recordURL(for: spec).path)
             return record
         }
+    }
+}
+
+/// What the scheduler saw of the records' integrity during one figure: records used without
+/// their data being checked (the dataset absent under `--cached-only`), and records refused
+/// (corrupt, unverified or stale). The command reports both; a refused record fails it.
+public final class RunIntegrityLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var uncheckedRecords: [(hash: String, label: String, reason: String)] = []
+    private var refusedErrors: [Error] = []
+
+    public init() {}
+
+    /// Records used whose data could not be checked: configuration hash, run label and why.
+    public var unchecked: [(hash: String, label: String, reason: String)] {
+        lock.lock(); defer { lock.unlock() }
+        return uncheckedRecords
+    }
+
+    /// Stored records or checkpoints refused as corrupt (`FileError.corrupt`), unverified or stale (`RunRecordError`).
+    public var refused: [Error] {
+        lock.lock(); defer { lock.unlock() }
+        return refusedErrors
+    }
+
+    /// Empties the log (between figures).
+    public func reset() {
+        lock.lock(); uncheckedRecords = []; refusedErrors = []; lock.unlock()
+    }
+
+    func noteCheck(_ check: DataCheck, spec: RunSpec, path: String) {
+        guard case let .unchecked(reason) = check else { return }
+        lock.lock()
+        if !uncheckedRecords.contains(where: { $0.hash == spec.configurationHash }) {
+            uncheckedRecords.append((spec.configurationHash, spec.label, reason))
+        }
+        lock.unlock()
+    }
+
+    func noteFailure(_ error: Error, spec: RunSpec) {
+        let refused: Bool
+        switch error {
+        case FileError.corrupt: refused = true
+        case is RunRecordError: refused = true
+        default: refused = false
+        }
+        guard refused else { return }
+        lock.lock()
+        if !refusedErrors.contains(where: { "\($0)" == "\(error)" }) { refusedErrors.append(error) }
+        lock.unlock()
     }
 }
 

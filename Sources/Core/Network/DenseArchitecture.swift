@@ -7,7 +7,9 @@ import Foundation
 /// with φ = ReLU. Layer 1 maps d → N, layers 2…L−1 map N → N and layer L maps N → k
 /// (with L = 1 the single layer maps d → k). Every layer has its own weights;
 /// biases are present in every layer when `hasBias` is true and absent otherwise.
-public struct NetworkArchitecture: Codable, Hashable, Sendable {
+///
+/// The dense case of ``Architecture``, which is what a run specification holds.
+public struct DenseArchitecture: Codable, Hashable, Sendable {
     /// d, the number of input features.
     public var inputDimension: Int
     /// N, the width of every hidden layer.
@@ -54,15 +56,21 @@ public struct NetworkArchitecture: Codable, Hashable, Sendable {
     }
 }
 
+/// The name the dense shape had before ``Architecture`` could hold other kinds of network.
+public typealias NetworkArchitecture = DenseArchitecture
+
 /// Why an architecture cannot be built.
 public enum NetworkArchitectureError: Error, CustomStringConvertible, Equatable {
     /// One of d, N, L, k is zero or negative.
-    case nonPositiveDimension(NetworkArchitecture)
+    case nonPositiveDimension(DenseArchitecture)
 
     public var description: String {
         switch self {
         case .nonPositiveDimension(let a):
-            return "Network architecture d=\(a.inputDimension), N=\(a.width), L=\(a.depth), k=\(a.outputDimension) is invalid: every dimension must be at least 1."
+            let dimensions = [("the depth L", a.depth), ("the width N", a.width),
+                              ("the input dimension d", a.inputDimension), ("the output dimension k", a.outputDimension)]
+            let bad = dimensions.filter { $0.1 < 1 }.map { "\($0.0) is \($0.1)" }
+            return "\(bad.joined(separator: " and ")); every dimension of a network must be at least 1"
         }
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+
+/// A ``ProgressSink`` for a log file or CI output (standard error is not a terminal): it writes
+/// whole lines, one per run event and a periodic heartbeat, never one per update.
+///
+/// Events, at most one line each per run (runs are told apart by configuration hash):
+/// - start: the first report of a run ("started", or "resuming at step s" when a checkpoint
+///   is restored);
+/// - finish: the run stopped and its record is written (the final status line);
+/// - cached: the record was already in the cache.
+/// Between events, a heartbeat (the status line of whichever run reported last) is written
+/// when `heartbeat` seconds have passed since the last line of any kind, so a long run still
+/// shows that it is alive and how far it got, while several runs sharing the log cost
+/// nothing more. Checkpoints and failures are reported by the code that handles them (the
+/// interruption message, the figure's notes, the command's error) and are not repeated here.
+/// Thread-safe: concurrent runners may share one log.
+public final class ProgressLog: ProgressSink, @unchecked Sendable {
+    private let heartbeat: Double
+    private let write: (String) -> Void
+    private let clock: () -> Double
+    private let lock = NSLock()
+    private var started: Set<String> = []
+    private var ended: Set<String> = []
+    private var lastLine: Double = -.infinity
+
+    /// - Parameters:
+    ///   - heartbeat: seconds between heartbeat lines (30 by default).
+    ///   - write: where text goes (standard error by default; tests capture it).
+    ///   - clock: seconds from an arbitrary origin (monotonic uptime by default).
+    public init(heartbeat: Double = 30, write: ((String) -> Void)? = nil, clock: (() -> Double)? = nil) {
+        self.heartbeat = heartbeat
+        self.write = write ?? { text in FileHandle.standardError.write(Data(text.utf8)) }
+        self.clock = clock ?? { ProcessInfo.processInfo.systemUptime }
+    }
+
+    public func update(_ progress: RunProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = clock()
+        let hash = progress.configurationHash
+        let line: String?
+        switch progress.phase {
+        case .cached, .finished:
+            line = ended.insert(hash).inserted ? TerminalProgressBar.render(progress) : nil
+            started.insert(hash)
+        case .preparing, .training, .measuring:
+            if started.insert(hash).inserted {
+                line = Self.startLine(progress)
+            } else if now - lastLine >= heartbeat, !ended.contains(hash) {
+                line = TerminalProgressBar.render(progress)
+            } else {
+                line = nil
+            }
+        }
+        guard let line else { return }
+        write(line + "\n")
+        lastLine = now
+    }
+
+    /// The line that announces a run: "<label> [<hash>] started" or "… resuming at step s (epoch e) after m:ss".
+    static func startLine(_ progress: RunProgress) -> String {
+        let head = "\(progress.label) [\(progress.configurationHash)]"
+        guard progress.step > 0 else {
+            return head + " started"
+        }
+        return head + " resuming at step \(progress.step) (epoch \(progress.epoch)) after \(TerminalProgressBar.duration(progress.elapsedSeconds))"
+    }
+}
