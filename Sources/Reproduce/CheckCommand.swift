@@ -10,12 +10,16 @@ struct CheckCommand: ParsableCommand {
         abstract: "Print the claims table from stored results and act as the regression gate.",
         discussion: """
             Reads results.json in the output directory (and full/results.json when present) and
-            paper-targets.json; recomputes nothing. Exits 0 only when every regression band held
-            and every paper claim that ran is REPRODUCED or a documented known deviation. Claims
-            that could not run are listed as 'not run' and never count as passed; the gate fails
-            when nothing at all was measured, and when a figure that ran omits a claim it declares
-            (for its profile, in the targets file), emits an undeclared id, emits a measurement with
-            neither a finite value nor a not-run reason, or emits an id twice (each is named).
+            paper-targets.json; recomputes nothing. Prints value, interval and verdict of every claim.
+            A paper claim is REPRODUCED when its whole interval lies inside the accepted range, NOT
+            REPRODUCED when it lies outside, INCONCLUSIVE when it straddles a bound (docs/verdicts.md).
+            Exits 0 only when every regression band held and no paper claim that ran is NOT REPRODUCED
+            without a documented known deviation; INCONCLUSIVE claims are listed, never counted as
+            reproduced, and do not fail the gate. Claims that could not run are listed as 'not run'
+            and never count as passed; the gate fails when nothing at all was measured, and when a
+            figure that ran omits a claim it declares (for its profile, in the targets file), emits an
+            undeclared id, emits a measurement with neither a finite value nor a not-run reason, or
+            emits an id twice (each is named).
             """
     )
 
@@ -56,8 +60,11 @@ struct CheckCommand: ParsableCommand {
                     .joined(separator: ", "))
                 throw ExitCode(1)
             }
+            let inconclusive = claims.filter { $0.verdict == .inconclusive }
             if failing.isEmpty {
-                print("\ngate: PASS — \(measured) measured claims (\(qualified.count) qualified); every band held and every paper claim reproduced or documented")
+                print("\ngate: PASS — \(measured) measured claims (\(qualified.count) qualified, \(inconclusive.count) inconclusive); "
+                      + "every band held and no paper claim was refuted without a documented deviation"
+                      + (inconclusive.isEmpty ? "" : "; inconclusive (not reproduced, not refuted): " + inconclusive.map(\.claim.id).joined(separator: ", ")))
             } else {
                 print("\ngate: FAIL — " + failing.map { "\($0.claim.id) (\($0.verdictText))" }.joined(separator: ", "))
                 throw ExitCode(1)

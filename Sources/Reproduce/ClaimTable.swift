@@ -3,10 +3,10 @@ import Figures
 /// Renders claims as a fixed-width table for the terminal.
 enum ClaimTable {
     static func render(_ claims: [ClaimResult]) -> String {
-        let header = ["claim", "profile", "kind", "measured", "accepted", "verdict"]
+        let header = ["claim", "profile", "kind", "measured", "interval", "accepted", "verdict"]
         let rows = claims.map { c in
             [c.claim.id, c.profile.rawValue, c.claim.kind == .paper ? "paper" : "band",
-             c.measured.map(NumberText.format) ?? "—", c.claim.acceptedRangeText, c.verdictText]
+             c.measured.map(NumberText.format) ?? "—", c.intervalText, c.claim.acceptedRangeText, c.verdictText]
         }
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -18,6 +18,10 @@ enum ClaimTable {
         out += rows.map(line)
         for claim in claims where claim.verdict == .notRun || claim.verdict.failsGate || claim.verdict == .knownDeviation || claim.isQualified {
             out.append("  \(claim.claim.id): \(claim.detailWithQualification)")
+        }
+        for claim in claims where claim.verdict == .inconclusive {
+            out.append("  \(claim.claim.id): INCONCLUSIVE — the interval \(claim.interval?.rangeText ?? "—") straddles a bound of \(claim.claim.acceptedRangeText); "
+                       + (claim.decidingText ?? ""))
         }
         return out.joined(separator: "\n")
     }

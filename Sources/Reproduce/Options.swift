@@ -59,6 +59,12 @@ struct RunOptions: ParsableArguments {
         return numbers.count == parts.count && !numbers.isEmpty ? numbers : nil
     }
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Replace the quick Fig 3 protocol (and so fig8's and table1-3's) by a calibration candidate of docs/calibration.md.",
+        discussion: "E.g. '--candidate sub200-lr1-L50-perOutput'. Ignored under --full. A candidate is a different protocol: its verdicts are marked '(changed protocol)' and the option is recorded in each figure's provenance.",
+        valueName: "name"))
+    var candidate: String?
+
     @Option(name: .customLong("protocol"), help: ArgumentHelp(
         "Whose protocol the scaling-law figures (fig3, table1-3) follow: 'paper' (the paper's text and Tables 1-3) or 'authors' (the authors' public Fig 3 script; 'authors-generic' for their generic.py).",
         discussion: "The authors' protocol differs in width (256), learning rates, weight decay (none), stopping rule (running average of minibatch losses below 0.1 at two epoch ends), probe (first 2000 shuffled training images) and centring (per output); docs/authors-protocol.md lists every setting and the commit it comes from. Its results sit beside the paper protocol's in results.json and are checked against their own claims; the default --out is figures/authors/ (and figures/authors/full/ with --full).",
@@ -82,6 +88,12 @@ struct RunOptions: ParsableArguments {
                 throw ValidationError("--depths \(bad): the paper's tables have depths 10, 20, ..., 100.")
             }
         }
+        if let candidate {
+            let known = ScalingLawProtocol.calibrationCandidates(.fashionMNIST).map(\.name)
+            guard known.contains(candidate) else {
+                throw ValidationError("--candidate '\(candidate)' names no calibration candidate of docs/calibration.md; use one of \(known.joined(separator: ", ")).")
+            }
+        }
         if let dataDir, !FileManager.default.fileExists(atPath: dataDir) {
             throw ValidationError("--data-dir '\(dataDir)' does not exist.")
         }
@@ -97,6 +109,7 @@ struct RunOptions: ParsableArguments {
         var parts: [String] = []
         if let seeds { parts.append("--seeds \(seeds)") }
         if let depths { parts.append("--depths \(depths)") }
+        if let candidate { parts.append("--candidate \(candidate)") }
         if protocolFamily != .paper { parts.append("--protocol \(protocolFamily.rawValue)") }
         if cachedOnly { parts.append("--cached-only") }
         return parts.isEmpty ? nil : parts.joined(separator: " ")

@@ -66,7 +66,8 @@ struct RunCommand: ParsableCommand {
             profile: options.profile, seed: options.seed, outputDirectory: output,
             cacheDirectory: options.cacheDirectory, dataDirectory: options.dataDirectory,
             jobs: options.jobs, seedsPerDepth: options.seeds,
-            depths: options.depthList, cachedOnly: options.cachedOnly, log: { printError($0) })
+            depths: options.depthList, calibrationCandidate: options.candidate, cachedOnly: options.cachedOnly,
+            protocolOptions: options.protocolOptionsText, log: { printError($0) })
         context.protocolFamily = options.protocolFamily
         var produced: [FigureResult] = []
         for entry in entries {
@@ -81,7 +82,6 @@ struct RunCommand: ParsableCommand {
                 printError("[\(spec.id)] not stored: a run record it needs was refused")
                 throw refused
             }
-            result.provenance.protocolOptions = options.protocolOptionsText
             let unchecked = context.integrity.unchecked
             if !unchecked.isEmpty {
                 result.provenance.uncheckedRecords = unchecked.map { "\($0.hash) (\($0.label)): \($0.reason)" }

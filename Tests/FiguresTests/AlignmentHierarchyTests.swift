@@ -26,36 +26,6 @@ final class AlignmentHierarchyTests: XCTestCase {
                          wallSeconds: 1, machine: "test", finalWeightsFile: nil)
     }
 
-    // MARK: - Peak layer
-
-    func testPeakLayerIsOneBasedArgmaxWithFirstWinningTies() {
-        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([0.1, 0.5, 0.2]), 2)
-        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([0.7, 0.5, 0.2]), 1)
-        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([0.1, 0.4, 0.4, 0.3]), 2)
-        XCTAssertEqual(AlignmentHierarchyAnalysis.peakLayer([.nan, 0.2, .infinity, 0.1]), 2)
-        XCTAssertNil(AlignmentHierarchyAnalysis.peakLayer([]))
-        XCTAssertNil(AlignmentHierarchyAnalysis.peakLayer([.nan, .nan]))
-    }
-
-    func testHiddenPeakExcludesFirstAndLastLayers() {
-        XCTAssertTrue(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.1, 0.3, 0.2]))
-        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.3, 0.2, 0.1]))
-        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.1, 0.2, 0.3]))
-        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([0.1, 0.2]))
-        XCTAssertFalse(AlignmentHierarchyAnalysis.peaksAtHiddenLayer([]))
-    }
-
-    // MARK: - Snapshots and early rise
-
-    func testSnapshotAtEndOfEpochIsTheLastAtOrBeforeThatStep() {
-        let run = record(snapshots: [(0, [0, 0, 0]), (5, [1, 1, 1]), (15, [2, 2, 2]), (25, [3, 3, 3])])
-        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 2, in: run)?.step, 15)
-        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 1, in: run)?.step, 5)
-        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 0, in: run)?.step, 0)
-        let exact = record(snapshots: [(0, [0, 0, 0]), (10, [1, 1, 1]), (20, [2, 2, 2]), (30, [3, 3, 3])])
-        XCTAssertEqual(AlignmentHierarchyAnalysis.snapshot(atEndOfEpoch: 2, in: exact)?.step, 20)
-    }
-
     func testEarlyRiseFractionOfThePeakLayerByHand() throws {
         // Peak at the end is layer 2: 0.1 → 0.4 (epoch 2, step 20) → 0.5; fraction (0.4 − 0.1)/(0.5 − 0.1) = 0.75.
         let run = record(snapshots: [(0, [0.2, 0.1, 0.05]), (10, [0.25, 0.3, 0.1]), (20, [0.3, 0.4, 0.1]),
@@ -67,7 +37,7 @@ final class AlignmentHierarchyTests: XCTestCase {
         XCTAssertEqual(rise.final, 0.5)
         XCTAssertEqual(try XCTUnwrap(rise.fraction), 0.75, accuracy: 1e-12)
 
-        let claim = HierarchyClaims.earlyRise("c", label: "run", .finished(run))
+        let claim = HierarchyClaims.earlyRise(.fig7EarlyRiseFashionMNIST, label: "run", .finished(run))
         XCTAssertEqual(try XCTUnwrap(claim.value), 0.75, accuracy: 1e-12)
         XCTAssertTrue(claim.detail.contains("A_2"), claim.detail)
     }
@@ -76,7 +46,7 @@ final class AlignmentHierarchyTests: XCTestCase {
         let run = record(snapshots: [(0, [0.2, 0.5, 0.1]), (20, [0.2, 0.45, 0.1]), (40, [0.2, 0.4, 0.1])])
         let rise = try XCTUnwrap(AlignmentHierarchyAnalysis.earlyRise(run))
         XCTAssertNil(rise.fraction)
-        let claim = HierarchyClaims.earlyRise("c", label: "run", .finished(run))
+        let claim = HierarchyClaims.earlyRise(.fig7EarlyRiseFashionMNIST, label: "run", .finished(run))
         XCTAssertEqual(claim.value, 0)
         XCTAssertNil(claim.notRunReason)
     }
@@ -84,8 +54,8 @@ final class AlignmentHierarchyTests: XCTestCase {
     func testEarlyRiseNeedsAMeasurementAtInitialisation() {
         let run = record(snapshots: [(10, [0.2, 0.5, 0.1]), (40, [0.2, 0.4, 0.1])])
         XCTAssertNil(AlignmentHierarchyAnalysis.earlyRise(run))
-        XCTAssertNil(HierarchyClaims.earlyRise("c", label: "run", .finished(run)).value)
-        let missing = HierarchyClaims.earlyRise("c", label: "run", .notRun("KMNIST is missing"))
+        XCTAssertNil(HierarchyClaims.earlyRise(.fig7EarlyRiseFashionMNIST, label: "run", .finished(run)).value)
+        let missing = HierarchyClaims.earlyRise(.fig7EarlyRiseFashionMNIST, label: "run", .notRun("KMNIST is missing"))
         XCTAssertNil(missing.value)
         XCTAssertEqual(missing.notRunReason, "KMNIST is missing")
     }
@@ -95,14 +65,14 @@ final class AlignmentHierarchyTests: XCTestCase {
     func testHierarchyClaimCountsRunsWithHiddenPeaks() throws {
         let hidden = record(snapshots: [(0, [0.1, 0.1, 0.1]), (20, [0.2, 0.6, 0.3])])
         let first = record(snapshots: [(0, [0.1, 0.1, 0.1]), (20, [0.7, 0.6, 0.3])])
-        let claim = HierarchyClaims.hierarchy("h", [("a", .finished(hidden)), ("b", .finished(first)),
+        let claim = HierarchyClaims.hierarchy(.fig9Hierarchy, [("a", .finished(hidden)), ("b", .finished(first)),
                                                     ("c", .notRun("CIFAR-10 is missing"))])
         XCTAssertEqual(try XCTUnwrap(claim.value), 0.5, accuracy: 1e-12)
         XCTAssertTrue(claim.detail.contains("a: peak at layer 2 of 3"), claim.detail)
         XCTAssertTrue(claim.detail.contains("b: peak at layer 1 of 3"), claim.detail)
         XCTAssertTrue(claim.detail.contains("Not run: c"), claim.detail)
 
-        let none = HierarchyClaims.hierarchy("h", [("c", .notRun("CIFAR-10 is missing"))])
+        let none = HierarchyClaims.hierarchy(.fig9Hierarchy, [("c", .notRun("CIFAR-10 is missing"))])
         XCTAssertNil(none.value)
         XCTAssertEqual(none.notRunReason, "c: CIFAR-10 is missing")
     }
@@ -158,7 +128,7 @@ final class AlignmentHierarchyTests: XCTestCase {
         for image in result.images {
             XCTAssertTrue(FileManager.default.fileExists(atPath: context.outputDirectory.appendingPathComponent(image).path))
         }
-        XCTAssertEqual(Set(result.measurements.map(\.claimId)), ["fig10.hierarchy", "fig10.lr0.05.testAccuracy", "fig10.lr0.05.testLoss"])
+        XCTAssertEqual(Set(result.measurements.map(\.claimId)), [.fig10Hierarchy, .fig10Lr005TestAccuracy, .fig10Lr005TestLoss])
         for measurement in result.measurements {
             XCTAssertNil(measurement.value)
             XCTAssertTrue(measurement.notRunReason?.contains("--data-dir") == true, measurement.notRunReason ?? "")

@@ -81,14 +81,16 @@ final class AuthorsProtocolTests: XCTestCase {
 
     func testClaimsAreCheckedAgainstResultsOfTheirOwnProtocolFamily() {
         // Bug caught: an authors-protocol slope judged against the paper protocol's claim (or the reverse).
-        func claim(_ id: String, family: String?) -> ClaimTarget {
-            ClaimTarget(id: id, figure: "fig3", kind: .paper, measures: "m", paperStatement: nil, paperValue: 0.6, target: 0.6,
+        // Ids are typed: two real Fig 3 slope ids stand in for "paperSlope" and "authorsSlope".
+        let ids: [String: ClaimID] = ["paperSlope": .fig3FashionMNISTSlope, "authorsSlope": .fig3FashionMNISTSlopeAuthors]
+        func claim(_ name: String, family: String?) -> ClaimTarget {
+            ClaimTarget(id: ids[name]!.rawValue, figure: "fig3", kind: .paper, measures: "m", paperStatement: nil, paperValue: 0.6, target: 0.6,
                         tolerance: 0.15, comparison: nil, profiles: [.full], source: "s", justification: "j", knownDeviation: nil,
                         protocolFamily: family)
         }
-        func result(_ id: String, _ value: Double, family: String?) -> FigureResult {
+        func result(_ name: String, _ value: Double, family: String?) -> FigureResult {
             var result = FigureResult(id: "fig3", title: "t", paperReference: "r", profile: .full, caption: "c", images: [],
-                                      protocolSettings: [], notes: [], measurements: [ClaimMeasurement(claimId: id, value: value, detail: "")],
+                                      protocolSettings: [], notes: [], measurements: [ClaimMeasurement(claimId: ids[name]!, value: value, uncertainty: .singleRun, detail: "")],
                                       provenance: Provenance(gitCommit: "x", configurationHashes: [], seed: 1, wallSeconds: 0, machine: "m", blasKernel: "k", date: "d"))
             result.protocolFamily = family
             return result
@@ -96,11 +98,11 @@ final class AuthorsProtocolTests: XCTestCase {
         let targets = TargetsFile(schemaVersion: 1, policy: nil, claims: [claim("paperSlope", family: nil), claim("authorsSlope", family: "authors")])
         let evaluated = ClaimEvaluator.evaluate(targets: targets, results: [result("paperSlope", 1.2, family: nil), result("authorsSlope", 0.62, family: "authors")])
         XCTAssertEqual(evaluated.count, 2)
-        XCTAssertEqual(evaluated.first { $0.claim.id == "paperSlope" }?.measured, 1.2)
-        XCTAssertEqual(evaluated.first { $0.claim.id == "authorsSlope" }?.verdict, .reproduced)
+        XCTAssertEqual(evaluated.first { $0.claim.id == ids["paperSlope"]!.rawValue }?.measured, 1.2)
+        XCTAssertEqual(evaluated.first { $0.claim.id == ids["authorsSlope"]!.rawValue }?.verdict, .reproduced)
         // Without an authors-protocol result the authors claim is not run, naming the flag.
         let onlyPaper = ClaimEvaluator.evaluate(targets: targets, results: [result("paperSlope", 1.2, family: nil)])
-        let authors = onlyPaper.first { $0.claim.id == "authorsSlope" }
+        let authors = onlyPaper.first { $0.claim.id == ids["authorsSlope"]!.rawValue }
         XCTAssertEqual(authors?.verdict, .notRun)
         XCTAssertTrue(authors?.detail.contains("--protocol authors") ?? false)
         // Results of the two families sit side by side in one results file.
@@ -120,9 +122,10 @@ final class AuthorsProtocolTests: XCTestCase {
             for profile in [Profile.quick, .full] {
                 for id in [ScalingLawClaims.slope(.fashionMNIST, profile: profile, family: family),
                            ScalingLawClaims.fixedSlopeResidual(.fashionMNIST, profile: profile, family: family)] {
-                    let claim = try XCTUnwrap(targets.claims.first { $0.id == id }, id)
-                    XCTAssertEqual(claim.protocolFamily, family.rawValue, id)
-                    XCTAssertEqual(claim.profiles, [profile], id)
+                    let id = try XCTUnwrap(id, "\(family) \(profile)")
+                    let claim = try XCTUnwrap(targets.claims.first { $0.id == id.rawValue }, id.rawValue)
+                    XCTAssertEqual(claim.protocolFamily, family.rawValue, id.rawValue)
+                    XCTAssertEqual(claim.profiles, [profile], id.rawValue)
                 }
             }
         }

@@ -3,9 +3,21 @@ import XCTest
 @testable import Figures
 
 final class ClaimTests: XCTestCase {
-    private func claim(_ id: String = "c", kind: ClaimKind = .paper, target: Double = 1, tolerance: Double = 0.1,
+    /// Real ids stand in for the test's names (ids are typed: only declared ids exist).
+    private static let ids: [String: ClaimID] = [
+        "c": .theoryForwardExponent, "a": .theoryForwardExponent, "b": .theoryForwardConstant,
+        "pass": .theoryForwardExponent, "fail": .theoryForwardConstant, "known": .theoryBackwardExponent,
+        "band": .theoryBackwardAlpha, "left": .theoryEquilibriumSlopeAsymptotic,
+        "missing": .theoryEquilibriumSlopeAsymptoticAllInitialCorrelations, "nodata": .theoryEquilibriumSlopeDepths10to100,
+        "fullOnly": .theoryEquilibriumSlopeDepths100to1000, "whole": .theoryFiniteWidthForwardError, "part": .theoryFiniteWidthBackwardError,
+        "wide": .theoryFiniteWidthForwardErrorExponent, "outside": .theoryFiniteWidthBackwardErrorExponent,
+        "inside": .theoryBackwardAlpha, "knownWide": .thmAFirstOrderErrorExponent,
+    ]
+    private func id(_ name: String) -> ClaimID { Self.ids[name]! }
+
+    private func claim(_ name: String = "c", kind: ClaimKind = .paper, target: Double = 1, tolerance: Double = 0.1,
                        comparison: Comparison? = nil, profiles: [Profile]? = nil, known: KnownDeviation? = nil) -> ClaimTarget {
-        ClaimTarget(id: id, figure: "theory", kind: kind, measures: "m", paperStatement: nil, paperValue: target,
+        ClaimTarget(id: id(name).rawValue, figure: "theory", kind: kind, measures: "m", paperStatement: nil, paperValue: target,
                     target: target, tolerance: tolerance, comparison: comparison, profiles: profiles, source: "s",
                     justification: "j", knownDeviation: known)
     }
@@ -35,31 +47,31 @@ final class ClaimTests: XCTestCase {
             claim("fullOnly", profiles: [.full]),
         ])
         let measurements = [
-            ClaimMeasurement(claimId: "pass", value: 1.05, detail: ""), ClaimMeasurement(claimId: "fail", value: 2, detail: ""),
-            ClaimMeasurement(claimId: "known", value: 2, detail: ""), ClaimMeasurement(claimId: "band", value: 1, detail: ""),
-            ClaimMeasurement(claimId: "left", value: 0, detail: ""), ClaimMeasurement(claimId: "nodata", notRunBecause: "CIFAR-10 missing"),
-            ClaimMeasurement(claimId: "fullOnly", value: 1, detail: ""),
+            ClaimMeasurement(claimId: id("pass"), value: 1.05, uncertainty: .singleRun, detail: ""), ClaimMeasurement(claimId: id("fail"), value: 2, uncertainty: .singleRun, detail: ""),
+            ClaimMeasurement(claimId: id("known"), value: 2, uncertainty: .singleRun, detail: ""), ClaimMeasurement(claimId: id("band"), value: 1, uncertainty: .singleRun, detail: ""),
+            ClaimMeasurement(claimId: id("left"), value: 0, uncertainty: .singleRun, detail: ""), ClaimMeasurement(claimId: id("nodata"), notRunBecause: "CIFAR-10 missing"),
+            ClaimMeasurement(claimId: id("fullOnly"), value: 1, uncertainty: .singleRun, detail: ""),
         ]
         let evaluated = ClaimEvaluator.evaluate(targets: targets, results: [result(measurements)])
         let verdicts = Dictionary(uniqueKeysWithValues: evaluated.map { ($0.claim.id, $0.verdict) })
-        XCTAssertEqual(verdicts["pass"], .reproduced)
-        XCTAssertEqual(verdicts["fail"], .notReproduced)
-        XCTAssertEqual(verdicts["known"], .knownDeviation)
-        XCTAssertEqual(verdicts["band"], .held)
-        XCTAssertEqual(verdicts["left"], .left)
-        XCTAssertEqual(verdicts["missing"], .notRun)
-        XCTAssertEqual(verdicts["nodata"], .notRun)
-        XCTAssertEqual(verdicts["fullOnly"], .notApplicable)
-        XCTAssertEqual(evaluated.first { $0.claim.id == "nodata" }?.detail, "CIFAR-10 missing")
+        XCTAssertEqual(verdicts[id("pass").rawValue], .reproduced)
+        XCTAssertEqual(verdicts[id("fail").rawValue], .notReproduced)
+        XCTAssertEqual(verdicts[id("known").rawValue], .knownDeviation)
+        XCTAssertEqual(verdicts[id("band").rawValue], .held)
+        XCTAssertEqual(verdicts[id("left").rawValue], .left)
+        XCTAssertEqual(verdicts[id("missing").rawValue], .notRun)
+        XCTAssertEqual(verdicts[id("nodata").rawValue], .notRun)
+        XCTAssertEqual(verdicts[id("fullOnly").rawValue], .notApplicable)
+        XCTAssertEqual(evaluated.first { $0.claim.id == id("nodata").rawValue }?.detail, "CIFAR-10 missing")
         XCTAssertFalse(ClaimEvaluator.gatePasses(evaluated))
-        XCTAssertTrue(ClaimEvaluator.gatePasses(evaluated.filter { !["fail", "left"].contains($0.claim.id) }))
+        XCTAssertTrue(ClaimEvaluator.gatePasses(evaluated.filter { ![id("fail"), id("left")].map(\.rawValue).contains($0.claim.id) }))
     }
 
     func testAVerdictFromPartOfTheRunsIsMarkedPartial() {
         let targets = TargetsFile(schemaVersion: 1, policy: nil, claims: [claim("whole"), claim("part")])
         let evaluated = ClaimEvaluator.evaluate(targets: targets, results: [result([
-            ClaimMeasurement(claimId: "whole", value: 1, detail: ""),
-            ClaimMeasurement(claimId: "part", value: 3, detail: "", partialBecause: "partial result from 3 of 6 planned runs"),
+            ClaimMeasurement(claimId: id("whole"), value: 1, uncertainty: .singleRun, detail: ""),
+            ClaimMeasurement(claimId: id("part"), value: 3, uncertainty: .singleRun, detail: "", partialBecause: "partial result from 3 of 6 planned runs"),
         ])])
         XCTAssertEqual(evaluated.map(\.verdictText), ["REPRODUCED", "NOT REPRODUCED (partial)"])
         XCTAssertEqual(evaluated[1].partialBecause, "partial result from 3 of 6 planned runs")
@@ -71,32 +83,38 @@ final class ClaimTests: XCTestCase {
             ClaimTarget(id: id, figure: figure, kind: kind, measures: "m", paperStatement: nil, paperValue: 0.6, target: 0.6,
                         tolerance: 0.15, comparison: nil, profiles: nil, source: "s", justification: "j", knownDeviation: nil)
         }
-        let detail = "OLS of log l* on log L: 1.3 (95% CI: bootstrap [0.93, 1.61], OLS [1.07, 1.52]); intercept -2.5"
-        var full = ClaimResult(claim: slopeClaim(ScalingLawStory.fullSlopeId), profile: .full, measured: 1.3, detail: detail, verdict: .notReproduced)
+        // The detail is prose for the reader; the interval must come from the numbers, whatever the wording.
+        let detail = "a reworded summary without any interval in it"
+        var full = ClaimResult(claim: slopeClaim(ScalingLawStory.fullSlopeId.rawValue), profile: .full, measured: 1.3, detail: detail, verdict: .notReproduced)
         full.partialBecause = "partial result from 35 of 50 planned runs"
-        let theory = ClaimResult(claim: slopeClaim(ScalingLawStory.theorySlopeId, figure: "theory", kind: .regression), profile: .quick,
+        full.interval = ConfidenceInterval(lower: 0.93, upper: 1.61, level: 0.95)
+        full.method = .clusterBootstrap
+        full.sampleSize = 35
+        let theory = ClaimResult(claim: slopeClaim(ScalingLawStory.theorySlopeId.rawValue, figure: "theory", kind: .regression), profile: .quick,
                                  measured: 0.8145, detail: "", verdict: .held)
         let story = ScalingLawStory(claims: [full, theory])
         XCTAssertTrue(story.hasMeasurement)
         XCTAssertTrue(story.verdictSentence.contains("did not reproduce"), story.verdictSentence)
-        XCTAssertTrue(story.verdictSentence.contains("bootstrap [0.93, 1.61], OLS [1.07, 1.52]"), story.verdictSentence)
+        XCTAssertTrue(story.verdictSentence.contains("95% interval [0.93, 1.61]"), story.verdictSentence)
+        XCTAssertEqual(story.rows[1][2], "[0.93, 1.61] (95% cluster bootstrap, n = 35)", "the interval comes from numbers, not from the detail's prose")
         XCTAssertTrue(story.verdictSentence.contains("provisional"), story.verdictSentence)
         XCTAssertEqual(story.rows.map { $0[1] }, ["0.6 (3/5)", "1.3", "0.8145"])
         XCTAssertEqual(story.rows[1][3], "NOT REPRODUCED (partial)")
 
-        let reproduced = ClaimResult(claim: slopeClaim(ScalingLawStory.fullSlopeId), profile: .full, measured: 0.62, detail: detail, verdict: .reproduced)
+        let reproduced = ClaimResult(claim: slopeClaim(ScalingLawStory.fullSlopeId.rawValue), profile: .full, measured: 0.62, detail: detail, verdict: .reproduced)
         XCTAssertTrue(ScalingLawStory(claims: [reproduced]).verdictSentence.contains("reproduced on Fashion-MNIST"))
         XCTAssertFalse(ScalingLawStory(claims: [reproduced]).verdictSentence.contains("provisional"))
         XCTAssertFalse(ScalingLawStory(claims: [theory]).hasMeasurement)
 
         // The per-output centring slope is a sensitivity row without a verdict.
         let withSensitivity = ScalingLawStory(claims: [full, theory], results: [result([
-            ClaimMeasurement(claimId: "fig3.fashionMNIST.slope.perOutputCentring", value: 0.7,
+            ClaimMeasurement(claimId: .fig3FashionMNISTSlopePerOutputCentring, value: 0.7,
+                             uncertainty: .bootstrap(.clusterBootstrap, 0.3...1.1, sampleSize: 15),
                              detail: "OLS …: 0.7 (95% CI: bootstrap [0.3, 1.1], OLS [0.4, 1]); l* 10: 4", partialBecause: nil),
         ], profile: .full)])
         let row = try? XCTUnwrap(withSensitivity.rows.first { $0[0].contains("centred per output") })
         XCTAssertEqual(row?[1], "0.7")
-        XCTAssertEqual(row?[2], "bootstrap [0.3, 1.1], OLS [0.4, 1]")
+        XCTAssertEqual(row?[2], "[0.3, 1.1] (95% cluster bootstrap, n = 15)")
         XCTAssertTrue(row?[3].hasPrefix("no verdict") ?? false)
     }
 
@@ -161,7 +179,7 @@ final class ResultsAndReportTests: XCTestCase {
     private func sample(_ id: String, value: Double, profile: Profile = .quick) -> FigureResult {
         FigureResult(id: id, title: "Title \(id)", paperReference: "Section 9", profile: profile, caption: "A caption.",
                      images: ["\(id).png", "\(id).pdf"], protocolSettings: [.init("depth", "10")], notes: ["an approximation"],
-                     measurements: [ClaimMeasurement(claimId: "\(id).claim", value: value, detail: "how")],
+                     measurements: [ClaimMeasurement(claimId: .theoryForwardExponent, value: value, uncertainty: .singleRun, detail: "how")],
                      provenance: Provenance(gitCommit: "abc", configurationHashes: ["00ff"], seed: 3, wallSeconds: 1.5, machine: "m", blasKernel: "Zen", date: "today"))
     }
 
@@ -197,13 +215,13 @@ final class ResultsAndReportTests: XCTestCase {
         let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         try png.write(to: directory.appendingPathComponent("theory.png"))
         let targets = TargetsFile(schemaVersion: 1, policy: nil, claims: [
-            ClaimTarget(id: "theory.claim", figure: "theory", kind: .paper, measures: "slope", paperStatement: "3/5",
+            ClaimTarget(id: ClaimID.theoryForwardExponent.rawValue, figure: "theory", kind: .paper, measures: "slope", paperStatement: "3/5",
                         paperValue: 0.6, target: 0.6, tolerance: 0.05, comparison: nil, profiles: nil, source: "Corollary 1",
                         justification: "why", knownDeviation: nil),
         ])
         let urls = try ReportWriter(directory: directory, targets: targets).write()
         let markdown = try String(contentsOf: urls[0], encoding: .utf8)
-        XCTAssertTrue(markdown.contains("| theory.claim | theory | quick | paper | 3/5 | 0.61 | 0.6 ± 0.05 | REPRODUCED |"), markdown)
+        XCTAssertTrue(markdown.contains("| theory.forward.exponent | theory | quick | paper | 3/5 | 0.61 | single run, no interval | 0.6 ± 0.05 | REPRODUCED |"), markdown)
         XCTAssertTrue(markdown.contains("![Title theory](theory.png)"))
         XCTAssertTrue(markdown.contains("commit `abc`"))
         XCTAssertTrue(markdown.contains("an approximation"))

@@ -6,8 +6,17 @@ import XCTest
 /// Faults 1 and 2 of issue 11 at the level of the results file and the gate, and the marking of
 /// records used without their data being checked.
 final class ResultIntegrityTests: XCTestCase {
-    private func claim(_ id: String, figure: String = "theory", profiles: [Profile]? = nil) -> ClaimTarget {
-        ClaimTarget(id: id, figure: figure, kind: .paper, measures: "m", paperStatement: nil, paperValue: 1, target: 1, tolerance: 0.1,
+    /// Ids are typed (``ClaimID``): real theory and thmA ids stand in for the test's names.
+    private static let ids: [String: ClaimID] = [
+        "a": .theoryForwardExponent, "b": .theoryForwardConstant, "c": .theoryBackwardExponent,
+        "fullOnly": .theoryFiniteWidthForwardErrorExponent, "other": .thmAFirstOrderErrorExponent,
+        "a.sensitivity": .theoryBackwardAlpha,
+    ]
+    private func id(_ name: String) -> ClaimID { Self.ids[name] ?? .theoryForwardExponent }
+    private func name(_ id: String) -> String { Self.ids.first { $0.value.rawValue == id }?.key ?? id }
+
+    private func claim(_ name: String, figure: String = "theory", profiles: [Profile]? = nil) -> ClaimTarget {
+        ClaimTarget(id: id(name).rawValue, figure: figure, kind: .paper, measures: "m", paperStatement: nil, paperValue: 1, target: 1, tolerance: 0.1,
                     comparison: nil, profiles: profiles, source: "s", justification: "j", knownDeviation: nil)
     }
 
@@ -24,19 +33,19 @@ final class ResultIntegrityTests: XCTestCase {
     func testFault2DefectsOfAFigureResult() {
         var targets = TargetsFile(schemaVersion: 1, policy: nil, claims: [claim("a"), claim("b"), claim("c"), claim("fullOnly", profiles: [.full]),
                                                                          claim("other", figure: "thmA")])
-        targets.informational = [InformationalMeasurement(id: "a.sensitivity", figure: "theory", measures: "m")]
-        let complete = result([ClaimMeasurement(claimId: "a", value: 1, detail: ""), ClaimMeasurement(claimId: "b", notRunBecause: "no data"),
-                               ClaimMeasurement(claimId: "c", value: 1.05, detail: ""), ClaimMeasurement(claimId: "a.sensitivity", value: 3, detail: "")])
+        targets.informational = [InformationalMeasurement(id: id("a.sensitivity").rawValue, figure: "theory", measures: "m")]
+        let complete = result([ClaimMeasurement(claimId: id("a"), value: 1, uncertainty: .singleRun, detail: ""), ClaimMeasurement(claimId: id("b"), notRunBecause: "no data"),
+                               ClaimMeasurement(claimId: id("c"), value: 1.05, uncertainty: .singleRun, detail: ""), ClaimMeasurement(claimId: id("a.sensitivity"), value: 3, uncertainty: .singleRun, detail: "")])
         XCTAssertEqual(ClaimEvaluator.defects(targets: targets, results: [complete]), [])
 
         var broken = complete
         broken.measurements.remove(at: 2)                                              // c missing
         broken.measurements[0].value = .nan                                            // a non-finite
         broken.measurements[1].notRunReason = nil                                      // b: no value, no reason
-        broken.measurements.append(ClaimMeasurement(claimId: "other", value: 1, detail: ""))  // thmA's claim, undeclared here
-        broken.measurements.append(ClaimMeasurement(claimId: "a.sensitivity", value: 4, detail: ""))  // twice
+        broken.measurements.append(ClaimMeasurement(claimId: id("other"), value: 1, uncertainty: .singleRun, detail: ""))  // thmA's claim, undeclared here
+        broken.measurements.append(ClaimMeasurement(claimId: id("a.sensitivity"), value: 4, uncertainty: .singleRun, detail: ""))  // twice
         let defects = ClaimEvaluator.defects(targets: targets, results: [broken])
-        XCTAssertEqual(Set(defects.map { "\($0.claimId) \($0.kind.rawValue)" }),
+        XCTAssertEqual(Set(defects.map { "\(name($0.claimId)) \($0.kind.rawValue)" }),
                        ["c missing", "a noValue", "b noValue", "other undeclared", "a.sensitivity duplicate"])
         XCTAssertFalse(ClaimEvaluator.gatePasses([], defects: defects))
         for defect in defects { XCTAssertTrue(defect.description.hasPrefix(defect.claimId + ":"), defect.description) }
@@ -50,7 +59,7 @@ final class ResultIntegrityTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("results-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
         var file = ResultsFile()
-        file.merge(result([ClaimMeasurement(claimId: "a", value: .infinity, detail: "d")]))
+        file.merge(result([ClaimMeasurement(claimId: id("a"), value: .infinity, uncertainty: .singleRun, detail: "d")]))
         let url = directory.appendingPathComponent("results.json")
         try file.write(to: url)
         let loaded = try XCTUnwrap(try ResultsFile.load(from: url))
@@ -69,7 +78,7 @@ final class ResultIntegrityTests: XCTestCase {
         let ids = (1...12).map { "fig\($0)" }
         let failures = ErrorBox()
         DispatchQueue.concurrentPerform(iterations: ids.count) { index in
-            do { try ResultsFile.merge(result(ids[index], [ClaimMeasurement(claimId: ids[index], value: 1, detail: "")]), into: url) }
+            do { try ResultsFile.merge(result(ids[index], [ClaimMeasurement(claimId: .theoryForwardExponent, value: 1, uncertainty: .singleRun, detail: "")]), into: url) }
             catch { failures.add(error) }
         }
         XCTAssertEqual(failures.count, 0)

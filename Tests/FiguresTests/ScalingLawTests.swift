@@ -3,168 +3,6 @@ import XCTest
 @testable import Figures
 
 final class ScalingLawTests: XCTestCase {
-    // MARK: Peak layer
-
-    func testPeakLayerIsOneBasedArgmaxWithTiesToTheShallowerLayer() {
-        XCTAssertEqual(PeakLayer.index(of: [0.1, 0.5, 0.3]), 2)
-        XCTAssertEqual(PeakLayer.index(of: [0.4, 0.2, 0.4]), 1)
-        XCTAssertEqual(PeakLayer.index(of: [.nan, 0.2, 0.1]), 2)
-        XCTAssertEqual(PeakLayer.index(of: [-0.3, -0.1, -0.2]), 2)
-        XCTAssertNil(PeakLayer.index(of: [.nan, .infinity]))
-        XCTAssertNil(PeakLayer.index(of: []))
-    }
-
-    func testRelativeProfileDividesByTheMaximum() {
-        let profile = PeakLayer.relativeProfile([0.2, 0.4, .nan, 0.1])
-        XCTAssertEqual(profile[0], 0.5, accuracy: 1e-15)
-        XCTAssertEqual(profile[1], 1, accuracy: 1e-15)
-        XCTAssertTrue(profile[2].isNaN)
-        XCTAssertEqual(profile[3], 0.25, accuracy: 1e-15)
-        XCTAssertTrue(PeakLayer.relativeProfile([0, -1]).allSatisfy(\.isNaN))
-    }
-
-    // MARK: Fits
-
-    /// Hand computation: x = log L, y = log l* for three points on l* = L^{0.6}·e^{0.1}
-    /// plus one perturbed point; slope from Σ(x − x̄)(y − ȳ)/Σ(x − x̄)².
-    func testFreeAndFixedSlopeFitsMatchAHandComputation() throws {
-        let points = [PeakPoint(depth: 10, seed: 0, peakLayer: 3), PeakPoint(depth: 20, seed: 0, peakLayer: 6),
-                      PeakPoint(depth: 40, seed: 0, peakLayer: 8), PeakPoint(depth: 80, seed: 0, peakLayer: 20)]
-        let x = points.map { log(Double($0.depth)) }, y = points.map { log(Double($0.peakLayer)) }
-        let mx = x.reduce(0, +) / 4, my = y.reduce(0, +) / 4
-        let sxy = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
-        let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
-        let slope = sxy / sxx
-        let fit = try ScalingLawFit(points: points, bootstrapResamples: 0)
-        XCTAssertEqual(fit.free.slope, slope, accuracy: 1e-12)
-        XCTAssertEqual(fit.free.intercept, my - slope * mx, accuracy: 1e-12)
-        let c = zip(x, y).reduce(0) { $0 + $1.1 - 0.6 * $1.0 } / 4
-        XCTAssertEqual(fit.fixedSlopeIntercept, c, accuracy: 1e-12)
-        let rms = (zip(x, y).reduce(0) { $0 + pow($1.1 - 0.6 * $1.0 - c, 2) } / 4).squareRoot()
-        XCTAssertEqual(fit.fixedSlopeRMSResidual, rms, accuracy: 1e-12)
-        let residual = zip(x, y).reduce(0) { $0 + pow($1.1 - (my - slope * mx) - slope * $1.0, 2) }
-        let se = (residual / 2 / sxx).squareRoot()
-        XCTAssertEqual(fit.tStatisticAgainstCorollary ?? .nan, (slope - 0.6) / se, accuracy: 1e-9)
-        XCTAssertEqual(fit.freeRMSResidual, (residual / 4).squareRoot(), accuracy: 1e-12)
-        XCTAssertNil(fit.bootstrapInterval)
-        XCTAssertEqual(fit.depthCount, 4)
-        // The free fit never has larger residuals than the fixed-slope one.
-        XCTAssertLessThanOrEqual(fit.freeRMSResidual, fit.fixedSlopeRMSResidual + 1e-15)
-    }
-
-    /// Degenerate and reproducibility cases only; the distribution itself is checked against exact
-    /// enumeration in ``testClusterBootstrapMatchesTheExactResamplingDistribution()``.
-    func testBootstrapIntervalCollapsesOnAnExactPowerLawAndIsDeterministic() throws {
-        // l* = L exactly (slope 1) with two identical seeds per depth: every resample with
-        // two distinct depths gives slope 1.
-        let exact = [10, 20, 40, 80].flatMap { L in [0, 1].map { PeakPoint(depth: L, seed: UInt64($0), peakLayer: L) } }
-        let fit = try ScalingLawFit(points: exact, bootstrapResamples: 500, bootstrapSeed: 3)
-        let interval = try XCTUnwrap(fit.bootstrapInterval)
-        XCTAssertEqual(interval.lowerBound, 1, accuracy: 1e-12)
-        XCTAssertEqual(interval.upperBound, 1, accuracy: 1e-12)
-
-        let noisy = [10, 20, 30, 40, 60, 80, 100].flatMap { L in
-            [0, 1, 2].map { s in PeakPoint(depth: L, seed: UInt64(s), peakLayer: max(1, Int(pow(Double(L), 0.6)) + (s == 1 ? 2 : 0) - (L % 20 == 0 ? 1 : 0))) }
-        }
-        let a = try ScalingLawFit(points: noisy, bootstrapResamples: 800, bootstrapSeed: 7)
-        let b = try ScalingLawFit(points: noisy, bootstrapResamples: 800, bootstrapSeed: 7)
-        XCTAssertEqual(a.bootstrapInterval, b.bootstrapInterval)
-        let ci = try XCTUnwrap(a.bootstrapInterval)
-        XCTAssertLessThan(ci.lowerBound, a.free.slope)
-        XCTAssertGreaterThan(ci.upperBound, a.free.slope)
-        XCTAssertLessThan(ci.upperBound - ci.lowerBound, 1)
-    }
-
-    /// The OLS slope of log l* on log L, written out (two-pass sums).
-    private func olsSlope(_ points: [PeakPoint]) -> Double {
-        let x = points.map { log(Double($0.depth)) }, y = points.map { log(Double($0.peakLayer)) }
-        let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
-        return zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
-    }
-
-    /// The exact bootstrap distribution for 3 depths × 2 seeds: every ordered draw of 3 depths
-    /// (27) times every draw of 2 seeds within each drawn depth (4³) is one of 1728 equally
-    /// likely resamples; those whose depths are all equal have no slope and are skipped (192).
-    private func exactClusterBootstrap(_ groups: [[PeakPoint]]) -> [Double] {
-        var slopes: [Double] = []
-        for g0 in 0..<3 { for g1 in 0..<3 { for g2 in 0..<3 where !(g0 == g1 && g1 == g2) {
-            for seeds in 0..<64 {
-                var drawn: [PeakPoint] = []
-                for (position, g) in [g0, g1, g2].enumerated() {
-                    let first: Int = (seeds >> (2 * position)) & 1
-                    let second: Int = (seeds >> (2 * position + 1)) & 1
-                    drawn.append(groups[g][first])
-                    drawn.append(groups[g][second])
-                }
-                slopes.append(olsSlope(drawn))
-            }
-        } } }
-        return slopes.sorted()
-    }
-
-    /// The cluster bootstrap against the exact distribution of the slope over all resamples.
-    /// Catches: points resampled instead of depths (mean 1.010 vs 1.011 but a different shape:
-    /// sd 0.18 vs 0.23), no resampling of seeds within a depth (sd 0.19), wrong percentiles
-    /// (0.05/0.95 or 0.25/0.75 give other atoms), and resamples of one repeated depth that slip
-    /// past the skip because rounding leaves Σ(x − x̄)² a few 1e-30 above zero (six copies of
-    /// log 10): they add slopes made of rounding noise (near 0) and pull the lower bound down.
-    func testClusterBootstrapMatchesTheExactResamplingDistribution() throws {
-        let peaks = [10: [2, 3], 20: [4, 7], 40: [9, 11]]
-        let groups = [10, 20, 40].map { L in peaks[L]!.enumerated().map { PeakPoint(depth: L, seed: UInt64($0.offset), peakLayer: $0.element) } }
-        let exact = exactClusterBootstrap(groups)
-        XCTAssertEqual(exact.count, 1536)
-        let resamples = 40_000
-        let drawn = ScalingLawFit.clusterBootstrapSlopes(groups: groups, resamples: resamples, seed: 11)
-        // Skipped resamples: binomial with p = 192/1728 (sd ≈ 63 at 40 000).
-        let expectedKept = Double(resamples) * 1536 / 1728
-        XCTAssertEqual(Double(drawn.count), expectedKept, accuracy: 5 * (expectedKept * 192 / 1728).squareRoot(),
-                       "resamples kept (all-equal-depth resamples must be skipped)")
-        // Mean and standard deviation within 5 standard errors.
-        let n = Double(drawn.count)
-        let exactMean = exact.reduce(0, +) / Double(exact.count)
-        let exactSD = (exact.reduce(0) { $0 + ($1 - exactMean) * ($1 - exactMean) } / Double(exact.count)).squareRoot()
-        let mean = drawn.reduce(0, +) / n
-        let sd = (drawn.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
-        XCTAssertEqual(mean, exactMean, accuracy: 5 * exactSD / n.squareRoot())
-        XCTAssertEqual(sd, exactSD, accuracy: 5 * exactSD / (2 * n).squareRoot())
-        // Kolmogorov–Smirnov distance to the exact CDF (99.9% critical value 1.95/√n).
-        let sortedDrawn = drawn.sorted()
-        var distance = 0.0
-        for value in Set(exact) {
-            let exactCDF = Double(exact.filter { $0 <= value + 1e-12 }.count) / Double(exact.count)
-            let drawnCDF = Double(sortedDrawn.filter { $0 <= value + 1e-12 }.count) / n
-            distance = max(distance, abs(exactCDF - drawnCDF))
-        }
-        XCTAssertLessThan(distance, 1.95 / n.squareRoot())
-        // The interval: the exact 2.5% and 97.5% quantiles. Both fall strictly inside a jump of
-        // the exact CDF (checked), so the percentile interval of 40 000 resamples lands on them.
-        func exactQuantile(_ p: Double) throws -> Double {
-            let index = Int((p * Double(exact.count)).rounded(.up)) - 1
-            let value = exact[index]
-            let below = Double(exact.filter { $0 < value - 1e-12 }.count) / Double(exact.count)
-            let atOrBelow = Double(exact.filter { $0 <= value + 1e-12 }.count) / Double(exact.count)
-            XCTAssertTrue(below < p - 0.005 && atOrBelow > p + 0.005, "p = \(p) is too close to a jump for this test")
-            return value
-        }
-        let interval = try XCTUnwrap(ScalingLawFit.clusterBootstrap(groups: groups, resamples: resamples, seed: 11))
-        XCTAssertEqual(interval.lowerBound, try exactQuantile(0.025), accuracy: 1e-12)  // 0.5073
-        XCTAssertEqual(interval.upperBound, try exactQuantile(0.975), accuracy: 1e-12)  // 1.5149
-        // The public fit uses the same stream.
-        let fit = try ScalingLawFit(points: groups.flatMap { $0 }, bootstrapResamples: resamples, bootstrapSeed: 11)
-        XCTAssertEqual(fit.bootstrapInterval, interval)
-    }
-
-    func testQuantileInterpolatesBetweenOrderStatistics() {
-        XCTAssertEqual(ScalingLawFit.quantile([0, 1, 2, 3, 4], 0.5), 2)
-        XCTAssertEqual(ScalingLawFit.quantile([0, 10], 0.25), 2.5, accuracy: 1e-12)
-        XCTAssertEqual(ScalingLawFit.quantile([5], 0.9), 5)
-    }
-
-    func testFitNeedsTwoDepths() {
-        XCTAssertThrowsError(try ScalingLawFit(points: [PeakPoint(depth: 10, seed: 0, peakLayer: 3),
-                                                        PeakPoint(depth: 10, seed: 1, peakLayer: 4)]))
-    }
-
     // MARK: Protocols and tables
 
     func testPaperTablesMatchTheAppendix() {
@@ -214,10 +52,10 @@ final class ScalingLawTests: XCTestCase {
         }
         XCTAssertEqual(Set(ScalingLawProtocol.calibrationCandidates(.fashionMNIST).map(\.name)).count,
                        ScalingLawProtocol.calibrationCandidates(.fashionMNIST).count)
-        XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, environment: [Fig3Figure.candidateVariable: "nope"]))
-        XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, environment: [Fig3Figure.candidateVariable: "nope"]).name, "paper")
+        XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, candidate: "nope"))
+        XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, candidate: "nope").name, "paper")
         // The centring study's candidate is the quick protocol with only the centring changed.
-        let perOutput = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, environment: [Fig3Figure.candidateVariable: "sub200-lr1-L50-perOutput"])
+        let perOutput = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, candidate: "sub200-lr1-L50-perOutput")
         let quickSpecs = ScalingLawProtocol.quick(.fashionMNIST).specs(baseSeed: 1)
         let perOutputSpecs = perOutput.specs(baseSeed: 1)
         XCTAssertEqual(perOutputSpecs.map(\.alignment.centring), Array(repeating: .perOutput, count: quickSpecs.count))
@@ -259,7 +97,7 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertNotNil(curve.fit)
         XCTAssertEqual(curve.trainingSeconds, 6)
         let measurements = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .quick)
-        XCTAssertEqual(measurements.map(\.claimId), ["fig3.fashionMNIST.slope.quick", "fig3.fashionMNIST.fixedSlopeResidual.quick", "fig3.fashionMNIST.slope.quickBand"])
+        XCTAssertEqual(measurements.map(\.claimId), [.fig3FashionMNISTSlopeQuick, .fig3FashionMNISTFixedSlopeResidualQuick, .fig3FashionMNISTSlopeQuickBand])
         // OLS through (10, 3), (10, 4), (20, 7), computed here (the diverged run is left out): catches
         // a measurement taken from the test-probe fit, one that keeps the diverged run's l* = 9,
         // or a fit on l* instead of log l*. (Comparing with curve.fit, which it is copied from, could not fail.)
@@ -357,7 +195,7 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertTrue(sentence.contains("3 of 6 planned runs"), sentence)
         XCTAssertTrue(sentence.contains("L = 20: seed 5; L = 30: seed 4, 5"), sentence)
         let measurements = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .full)
-        XCTAssertEqual(measurements.map(\.claimId), ["fig3.fashionMNIST.slope", "fig3.fashionMNIST.fixedSlopeResidual"])
+        XCTAssertEqual(measurements.map(\.claimId), [.fig3FashionMNISTSlope, .fig3FashionMNISTFixedSlopeResidual])
         XCTAssertEqual(measurements.map(\.partialBecause), [sentence, sentence])
         // Three points at two depths: log l* = slope · log L + c through (10, 2), (10, 3), (20, 5).
         let expectedSlope = (log(5.0) - (log(2.0) + log(3.0)) / 2) / log(2.0)
@@ -370,8 +208,8 @@ final class ScalingLawTests: XCTestCase {
     }
 
     func testSeedsOverrideKeepsTheCacheEntriesAndSuspendsTheQuickBand() throws {
-        let paperFive = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, environment: [:])
-        let paperTwo = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 2, environment: [:])
+        let paperFive = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full)
+        let paperTwo = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 2)
         XCTAssertEqual(paperFive.seedsPerDepth, ScalingLawProtocol.fullSeeds)
         XCTAssertEqual(paperTwo.seedsPerDepth, 2)
         // Seeds 1 and 2 are the same runs (same cache entries) as under the default five seeds.
@@ -380,20 +218,19 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertEqual(two.count, 20)
         XCTAssertTrue(two.allSatisfy(five.contains))
         // The default count changes nothing, not even the name.
-        let quick = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, seedsPerDepth: ScalingLawProtocol.quick(.fashionMNIST).seedsPerDepth,
-                                               environment: [:])
+        let quick = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, seedsPerDepth: ScalingLawProtocol.quick(.fashionMNIST).seedsPerDepth)
         XCTAssertEqual(quick, ScalingLawProtocol.quick(.fashionMNIST))
-        let quickOne = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, seedsPerDepth: 1, environment: [:])
+        let quickOne = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, seedsPerDepth: 1)
         let specs = quickOne.specs(baseSeed: 1)
         let curve = ScalingLawCurve(protocolUsed: quickOne, baseSeed: 1,
                                     results: specs.map { .success(record($0, peak: max(1, $0.architecture.depth / 10))) })
         let changed = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .quick)
         let band = try XCTUnwrap(changed.last)
-        XCTAssertEqual(band.claimId, "fig3.fashionMNIST.slope.quickBand")
+        XCTAssertEqual(band.claimId, .fig3FashionMNISTSlopeQuickBand)
         XCTAssertNil(band.value)
         XCTAssertTrue(band.notRunReason?.contains("1 seed(s) per depth instead of 3") ?? false, band.notRunReason ?? "")
         // The paper claims are still measured, but their verdicts say the protocol was changed.
-        XCTAssertEqual(changed[0].claimId, "fig3.fashionMNIST.slope.quick")
+        XCTAssertEqual(changed[0].claimId, .fig3FashionMNISTSlopeQuick)
         XCTAssertTrue(changed[0].protocolChangedBecause?.contains("1 seed(s) per depth instead of 3") ?? false)
         let standardCurve = ScalingLawCurve(protocolUsed: .quick(.fashionMNIST), baseSeed: 1, results: ScalingLawProtocol.quick(.fashionMNIST)
             .specs(baseSeed: 1).map { .success(record($0, peak: max(1, $0.architecture.depth / 10))) })
@@ -401,23 +238,23 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertTrue(standard.allSatisfy { $0.protocolChangedBecause == nil && $0.partialBecause == nil })
         XCTAssertEqual(standard.last?.value ?? .nan, 1, accuracy: 1e-12, "the standard quick protocol is held to the band")
         // --depths keeps each depth's row of the table, and the runs are the same cache entries.
-        let deep = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 1, depths: [100, 90], environment: [:])
+        let deep = try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, seedsPerDepth: 1, depths: [100, 90])
         XCTAssertEqual(deep.depths.map(\.depth), [90, 100])
         XCTAssertEqual(deep.depths.map(\.learningRate), [0.0001, 0.00007])
         XCTAssertTrue(deep.name.hasSuffix("depths 90, 100"), deep.name)
         XCTAssertTrue(deep.specs(baseSeed: 1).map(\.configurationHash).allSatisfy(five.contains))
-        XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, depths: [15, 20], environment: [:])) { error in
+        XCTAssertThrowsError(try Fig3Figure.protocolFor(.fashionMNIST, profile: .full, depths: [15, 20])) { error in
             XCTAssertEqual(error as? ScalingLawError, .unknownDepths([15], dataset: .fashionMNIST, known: Array(stride(from: 10, through: 100, by: 10))))
         }
         // The quick protocol at a depth beyond its range: the paper's rate for that depth, the quick subset.
-        let quickSixty = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, depths: [60], environment: [:])
+        let quickSixty = try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, depths: [60])
         XCTAssertEqual(quickSixty.specs(baseSeed: 1).map(\.architecture.depth), [60, 60, 60])
         XCTAssertEqual(quickSixty.trainPerClass, ScalingLawProtocol.quick(.fashionMNIST).trainPerClass)
-        XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, depths: [10, 20, 30, 40, 50], environment: [:]),
+        XCTAssertEqual(try Fig3Figure.protocolFor(.fashionMNIST, profile: .quick, depths: [10, 20, 30, 40, 50]),
                        ScalingLawProtocol.quick(.fashionMNIST), "the default depths change nothing")
         // Fig 8 follows --seeds too.
-        XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, seedsPerDepth: 2, environment: [:]).map(\.seedsPerDepth), [2, 2, 2])
-        XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, environment: [:]).map(\.seedsPerDepth), [1, 1, 1])
+        XCTAssertEqual(try Fig8Figure.protocols(profile: .quick, seedsPerDepth: 2).map(\.seedsPerDepth), [2, 2, 2])
+        XCTAssertEqual(try Fig8Figure.protocols(profile: .quick).map(\.seedsPerDepth), [1, 1, 1])
     }
 
     /// The committed paper-protocol records (runs/full/) must stay readable and keep matching the
@@ -481,5 +318,28 @@ final class ScalingLawTests: XCTestCase {
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         XCTAssertEqual(files.count, 1, "nothing trained, nothing written: \(files)")
+    }
+}
+
+final class InterceptShiftBootstrapTests: XCTestCase {
+    func testTwoDepthsOfOnePairGiveTheirTwoDifferencesAsTheInterval() throws {
+        // Each resample draws each of the two depths with probability 1/2: its mean is d1, (d1+d2)/2
+        // or d2 with probabilities 1/4, 1/2, 1/4, so the 2.5% and 97.5% quantiles are d1 and d2.
+        let interval = try XCTUnwrap(InterceptShift.clusterBootstrap([[-0.3], [0.5]], resamples: 2000, seed: 7))
+        XCTAssertEqual(interval.lowerBound, -0.3, accuracy: 1e-15)
+        XCTAssertEqual(interval.upperBound, 0.5, accuracy: 1e-15)
+    }
+
+    func testEqualDifferencesGiveAPointAndTheBootstrapIsSeeded() throws {
+        let point = try XCTUnwrap(InterceptShift.clusterBootstrap([[0.2, 0.2], [0.2]], resamples: 500, seed: 1))
+        XCTAssertEqual(point.lowerBound, 0.2, accuracy: 1e-15)
+        XCTAssertEqual(point.upperBound, 0.2, accuracy: 1e-15)
+        let groups: [[Double]] = [[0.1, -0.2], [0.4], [0.0, 0.3, -0.1]]
+        XCTAssertEqual(InterceptShift.clusterBootstrap(groups, resamples: 500, seed: 3), InterceptShift.clusterBootstrap(groups, resamples: 500, seed: 3))
+        XCTAssertNotEqual(InterceptShift.clusterBootstrap(groups, resamples: 500, seed: 3), InterceptShift.clusterBootstrap(groups, resamples: 500, seed: 4))
+        let wide = try XCTUnwrap(InterceptShift.clusterBootstrap(groups, resamples: 2000, seed: 3))
+        let mean = groups.joined().reduce(0, +) / 6
+        XCTAssertTrue(wide.contains(mean) && wide.lowerBound >= -0.2 - 1e-12 && wide.upperBound <= 0.4 + 1e-12, "\(wide)")
+        XCTAssertNil(InterceptShift.clusterBootstrap([[0.1, 0.2]], resamples: 500, seed: 3), "one depth gives no interval")
     }
 }

@@ -148,6 +148,10 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
         XCTAssertTrue(check.stdout.contains("gate: PASS"))
         XCTAssertTrue(check.stdout.contains("REPRODUCED"))
+        // Value, interval and verdict of every measured claim: the theory's quantities are exact, its Monte Carlo a single run.
+        XCTAssertTrue(check.stdout.contains("interval"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("exact (deterministic)"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("single run, no interval"), check.stdout)
     }
 
     /// A copy of the targets file with the claim `id` edited.
@@ -251,6 +255,9 @@ final class CommandLineTests: XCTestCase {
         let trainWithoutStop = try Self.run(["train", "--depth", "2"])
         XCTAssertEqual(trainWithoutStop.status, 64)
         XCTAssertTrue(trainWithoutStop.stderr.contains("--epochs"), trainWithoutStop.stderr)
+        let unknownCandidate = try Self.run(["fig3", "--candidate", "nope", "--targets", Self.targets])
+        XCTAssertEqual(unknownCandidate.status, 64)
+        XCTAssertTrue(unknownCandidate.stderr.contains("--candidate 'nope'") && unknownCandidate.stderr.contains("sub200-lr1-L50"), unknownCandidate.stderr)
     }
 
     func testBadInputsExitWithAClearSentence() throws {

@@ -8,6 +8,9 @@ public enum Verdict: String, Codable, Sendable {
     case notReproduced = "NOT REPRODUCED"
     /// A paper claim outside tolerance, documented as a known deviation.
     case knownDeviation = "not reproduced (known)"
+    /// A paper claim whose interval straddles a bound of the accepted range: neither reproduced
+    /// nor refuted at this sample size. Never a pass; does not fail the gate (docs/verdicts.md).
+    case inconclusive = "INCONCLUSIVE"
     /// A regression band that held.
     case held = "HELD"
     /// A regression band that was left.
@@ -17,7 +20,9 @@ public enum Verdict: String, Codable, Sendable {
     /// Not checked under this profile.
     case notApplicable = "n/a for profile"
 
-    /// Whether this verdict makes the gate fail.
+    /// Whether this verdict makes the gate fail: only a decided failure does. INCONCLUSIVE
+    /// does not (a verdict that an interval cannot decide must not make CI flip between machines),
+    /// and it is never counted as reproduced.
     public var failsGate: Bool { self == .notReproduced || self == .left }
 }
 
@@ -63,6 +68,14 @@ public struct ClaimResult: Codable, Sendable {
     public var profile: Profile
     /// The measured value, if any.
     public var measured: Double?
+    /// The measurement's interval, sample size and method (see ``ClaimMeasurement``).
+    public var interval: ConfidenceInterval? = nil
+    /// Independent units behind the value.
+    public var sampleSize: Int? = nil
+    /// How the interval was obtained.
+    public var method: UncertaintyMethod? = nil
+    /// For an INCONCLUSIVE verdict, the estimated sample size that would decide it (docs/verdicts.md).
+    public var decidingSampleSize: Int? = nil
     /// How it was measured, or why it was not.
     public var detail: String
     /// The verdict.
@@ -81,16 +94,34 @@ public struct ClaimResult: Codable, Sendable {
         verdict.rawValue + (partialBecause == nil ? "" : " (partial)") + (protocolChangedBecause == nil ? "" : " (changed protocol)")
     }
 
+    /// The interval as text: "[0.67, 2.19] (95% cluster bootstrap, n = 15)", "exact (deterministic)",
+    /// "single run, no interval"; "—" when nothing was measured.
+    public var intervalText: String {
+        guard measured != nil else { return "—" }
+        switch method {
+        case .deterministic: return "exact (deterministic)"
+        case nil: return "no interval recorded"
+        case let method?:
+            guard let interval else {
+                return method == .singleRun || method == .notEstimated ? method.text : "\(method.text): no interval (too few distinct resamples)"
+            }
+            let n = sampleSize.map { ", n = \($0)" } ?? ""
+            return "\(interval.rangeText) (\(NumberText.format(interval.level * 100))% \(method.text)\(n))"
+        }
+    }
+
+    /// For INCONCLUSIVE: what would decide it, e.g. "about 40 runs would decide it".
+    public var decidingText: String? {
+        guard verdict == .inconclusive else { return nil }
+        guard let n = decidingSampleSize else { return "no sample size decides it (the value lies on a bound of the accepted range)" }
+        return "about \(n) (instead of \(sampleSize ?? 0)) would decide it, if the interval shrinks as 1/√n about the same value"
+    }
+
     /// The detail followed by the qualifications it does not already state, in brackets.
     public var detailWithQualification: String {
         let missing = [partialBecause, protocolChangedBecause.map { "changed protocol: " + $0 }].compactMap { $0 }
             .filter { !detail.contains($0) }
         return missing.isEmpty ? detail : detail + " [" + missing.joined(separator: "; ") + "]"
-    }
-
-    /// The qualifications as one sentence ("" when there are none).
-    public var qualificationText: String {
-        [partialBecause, protocolChangedBecause.map { "changed protocol: " + $0 }].compactMap { $0 }.joined(separator: "; ")
     }
 }
 
@@ -127,21 +158,32 @@ public enum ClaimEvaluator {
         guard claim.applies(to: result.profile) else {
             return make(nil, "checked only under --\((claim.profiles ?? []).map(\.rawValue).joined(separator: "/--"))", .notApplicable)
         }
-        guard let measurement = result.measurements.first(where: { $0.claimId == claim.id }) else {
+        guard let measurement = result.measurements.first(where: { $0.claimId.rawValue == claim.id }) else {
             return make(nil, "the \(result.profile.rawValue) run of '\(claim.figure)' recorded no measurement for this claim", .notRun)
         }
         guard let value = measurement.value else {
             return make(nil, measurement.notRunReason ?? "not measured", .notRun)
         }
-        let accepted = claim.accepts(value)
         let verdict: Verdict
-        switch (claim.kind, accepted) {
-        case (.paper, true): verdict = .reproduced
-        case (.paper, false): verdict = claim.knownDeviation == nil ? .notReproduced : .knownDeviation
-        case (.regression, true): verdict = .held
-        case (.regression, false): verdict = .left
+        var deciding: Int?
+        switch claim.kind {
+        case .regression:
+            // Bands guard the point value of a fixed protocol.
+            verdict = claim.accepts(value) ? .held : .left
+        case .paper:
+            switch IntervalPlacement.place(value: value, interval: measurement.interval, sampleSize: measurement.sampleSize, in: claim) {
+            case .inside: verdict = .reproduced
+            case .outside: verdict = claim.knownDeviation == nil ? .notReproduced : .knownDeviation
+            case let .straddles(needed):
+                verdict = .inconclusive
+                deciding = needed
+            }
         }
         var evaluated = make(value, measurement.detail, verdict)
+        evaluated.interval = measurement.interval
+        evaluated.sampleSize = measurement.sampleSize
+        evaluated.method = measurement.method
+        evaluated.decidingSampleSize = deciding
         evaluated.partialBecause = measurement.partialBecause
         evaluated.protocolChangedBecause = measurement.protocolChangedBecause
         return evaluated
@@ -168,27 +210,30 @@ public enum ClaimEvaluator {
             func add(_ claimId: String, _ kind: ResultDefect.Kind) {
                 defects.append(ResultDefect(figure: result.id, profile: result.profile, claimId: claimId, kind: kind))
             }
-            let ids = result.measurements.map(\.claimId)
+            // A measurement read with an id this version does not know is undeclared.
+            for measurement in result.undeclaredMeasurements { add(measurement.claimId, .undeclared) }
+            let ids = result.measurements.map(\.claimId.rawValue)
             for claim in targets.claims(forFigure: result.id)
             where claim.protocolFamily == result.protocolFamily && claim.applies(to: result.profile) && !ids.contains(claim.id) {
                 add(claim.id, .missing)
             }
             var seen = Set<String>()
             for measurement in result.measurements {
-                guard seen.insert(measurement.claimId).inserted else {
+                let claimId = measurement.claimId.rawValue
+                guard seen.insert(claimId).inserted else {
                     if !defects.contains(where: { $0.figure == result.id && $0.profile == result.profile
-                        && $0.claimId == measurement.claimId && $0.kind == .duplicate }) {
-                        add(measurement.claimId, .duplicate)
+                        && $0.claimId == claimId && $0.kind == .duplicate }) {
+                        add(claimId, .duplicate)
                     }
                     continue
                 }
-                if !targets.declares(measurement.claimId, forFigure: result.id, protocolFamily: result.protocolFamily) {
-                    add(measurement.claimId, .undeclared)
+                if !targets.declares(claimId, forFigure: result.id, protocolFamily: result.protocolFamily) {
+                    add(claimId, .undeclared)
                 }
                 if let value = measurement.value {
-                    if !value.isFinite { add(measurement.claimId, .noValue) }
+                    if !value.isFinite { add(claimId, .noValue) }
                 } else if (measurement.notRunReason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                    add(measurement.claimId, .noValue)
+                    add(claimId, .noValue)
                 }
             }
         }

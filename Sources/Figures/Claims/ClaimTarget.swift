@@ -72,12 +72,8 @@ public struct ClaimTarget: Codable, Equatable, Sendable {
     /// 1.1 for 1 ± 0.1) is not rejected by binary rounding.
     public func accepts(_ value: Double) -> Bool {
         guard value.isFinite else { return false }
-        let rounding = 1e-12 * max(1, abs(target), abs(tolerance))
-        switch effectiveComparison {
-        case .within: return abs(value - target) <= tolerance + rounding
-        case .atLeast: return value >= target - tolerance - rounding
-        case .atMost: return value <= target + tolerance + rounding
-        }
+        let bounds = acceptedBounds
+        return bounds.lower <= value && value <= bounds.upper
     }
 
     /// The accepted range as text, e.g. "0.6 ± 0.05" or "≥ 0.95".

@@ -103,144 +103,34 @@ public enum AlignmentHierarchyProtocol {
     }
 }
 
-/// What became of one planned run of a hierarchy figure.
-enum HierarchyRunOutcome {
-    /// The run finished (or was read from the cache).
-    case finished(RunRecord)
-    /// The run could not happen: one sentence saying why (the dataset is not on this
-    /// machine, naming the files and `--data-dir`).
-    case notRun(String)
-    /// `--cached-only` and the cache has no finished record: one sentence naming the run.
-    case notCached(String)
-
-    /// The record, when the run finished.
-    var record: RunRecord? {
-        if case let .finished(record) = self { return record }
-        return nil
-    }
-
-    /// Why it did not run, when it did not.
-    var missingReason: String? {
-        switch self {
-        case let .notRun(reason), let .notCached(reason): return reason
-        case .finished: return nil
-        }
-    }
-
-    /// Whether the run is only absent from the cache (`--cached-only`), not impossible.
-    var isNotCached: Bool {
-        if case .notCached = self { return true }
-        return false
-    }
-}
-
 /// Runs the trainings of a hierarchy figure, skipping those whose dataset is absent.
 enum HierarchyRuns {
-    /// Executes `specs` (cached, `context.jobs` at once) and returns one outcome
-    /// per spec, in order. A spec whose dataset ``DatasetLocator`` cannot find
-    /// is not started; a run that fails with a ``DatasetError`` reports the
-    /// dataset as missing.
+    /// Logs and executes `specs` (see ``FigureContext/execute(stages:)``) and returns one outcome per
+    /// spec, in order, read the hierarchy figures' way: a run that fails with a ``DatasetError``,
+    /// or that is absent from the cache while its dataset is absent too, reports the dataset as missing.
     /// - Throws: any other error of a run (an interruption, a corrupt cache entry …).
-    static func execute(_ specs: [RunSpec], in context: FigureContext) throws -> [HierarchyRunOutcome] {
-        var outcomes = [HierarchyRunOutcome?](repeating: nil, count: specs.count)
-        var toRun: [(index: Int, spec: RunSpec)] = []
-        for (index, spec) in specs.enumerated() {
-            let availability = DatasetLocator.availability(of: spec.dataset, dataDirectory: context.dataDirectory)
-            // Under --cached-only a finished record is used even where the dataset is absent.
-            if availability.isPresent || context.cachedOnly {
-                toRun.append((index, spec))
-            } else {
-                outcomes[index] = .notRun("\(spec.dataset.displayName) is \(availability.description)")
-            }
-        }
-        // Identical specs (shared runs) are run once.
-        var unique: [RunSpec] = []
-        for entry in toRun where !unique.contains(entry.spec) { unique.append(entry.spec) }
-        let results = context.run(unique)
-        for entry in toRun {
-            guard let position = unique.firstIndex(of: entry.spec) else { continue }
-            switch results[position] {
-            case let .success(record):
-                outcomes[entry.index] = .finished(record)
-            case let .failure(error as DatasetError):
-                outcomes[entry.index] = .notRun("\(entry.spec.dataset.displayName) could not be read: \(error.description)")
-            case let .failure(error as RunSchedulerError):
-                let availability = DatasetLocator.availability(of: entry.spec.dataset, dataDirectory: context.dataDirectory)
-                outcomes[entry.index] = availability.isPresent
-                    ? .notCached(error.description)
-                    : .notRun("\(entry.spec.dataset.displayName) is \(availability.description)")
-            case let .failure(error):
+    static func execute(_ specs: [RunSpec], figure: String, in context: FigureContext) throws -> [RunOutcome] {
+        context.log("\(figure): \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
+        let outcomes = context.execute(specs)
+        return try specs.map { spec in
+            switch outcomes[spec] {
+            case let .failed(error as DatasetError)?:
+                return .notRun("\(spec.dataset.displayName) could not be read: \(error.description)")
+            case .notInCache?:
+                let availability = DatasetLocator.availability(of: spec.dataset, dataDirectory: context.dataDirectory)
+                return availability.isPresent ? outcomes[spec]! : .notRun("\(spec.dataset.displayName) is \(availability.description)")
+            case let .failed(error)?:
                 throw error
+            case let outcome?:
+                return outcome
+            case nil:
+                return .notRun("the run was not executed")
             }
         }
-        return outcomes.map { $0 ?? .notRun("the run was not executed") }
     }
 }
 
-/// The early rise of the peak layer's alignment (Appendix B.4: the alignments
-/// "sharply increase at early stages of training (≈ 2 epochs of batch
-/// training), and plateau soon afterwards").
-public struct EarlyRise: Equatable, Sendable {
-    /// The layer (1-based) with the largest final alignment.
-    public var peakLayer: Int
-    /// A_peak at initialisation.
-    public var initial: Double
-    /// A_peak at the end of epoch `epoch` (the last measurement at or before that step).
-    public var atEpoch: Double
-    /// A_peak at the end of training.
-    public var final: Double
-    /// The epoch of the intermediate measurement.
-    public var epoch: Int
-
-    /// (A(epoch) − A(0)) / (A(final) − A(0)): the fraction of the total increase
-    /// reached by the end of `epoch`; nil when the alignment did not increase
-    /// (A(final) ≤ A(0)), where the fraction has no meaning.
-    public var fraction: Double? {
-        let total = final - initial
-        guard total > 0, total.isFinite, atEpoch.isFinite else { return nil }
-        return (atEpoch - initial) / total
-    }
-}
-
-/// Pure analysis of alignment measurements for the hierarchy figures.
-public enum AlignmentHierarchyAnalysis {
-    /// The 1-based index l of the largest finite A_l (the first on ties); nil
-    /// when no value is finite.
-    public static func peakLayer(_ alignments: [Double]) -> Int? {
-        var best: (index: Int, value: Double)?
-        for (index, value) in alignments.enumerated() where value.isFinite {
-            if let current = best, current.value >= value { continue }
-            best = (index, value)
-        }
-        return best.map { $0.index + 1 }
-    }
-
-    /// Whether the largest A_l sits at a hidden layer: 1 < argmax_l A_l < L.
-    /// False for fewer than three layers or no finite value.
-    public static func peaksAtHiddenLayer(_ alignments: [Double]) -> Bool {
-        guard let peak = peakLayer(alignments) else { return false }
-        return peak > 1 && peak < alignments.count
-    }
-
-    /// The last snapshot taken at or before the end of epoch `epoch`
-    /// (step ≤ epoch · stepsPerEpoch); nil when there is none.
-    public static func snapshot(atEndOfEpoch epoch: Int, in record: RunRecord) -> AlignmentSnapshot? {
-        let step = epoch * record.stepsPerEpoch
-        return record.alignments.last { $0.step <= step }
-    }
-
-    /// The early rise of the training-probe alignment of the final peak layer
-    /// by the end of epoch `epoch`; nil without a measurement at step 0 and a final one.
-    public static func earlyRise(_ record: RunRecord, byEpoch epoch: Int = 2) -> EarlyRise? {
-        guard let first = record.alignments.first, first.step == 0,
-              let last = record.finalAlignment, last.step > 0,
-              let peak = peakLayer(last.trainProbe),
-              let middle = snapshot(atEndOfEpoch: epoch, in: record),
-              peak <= first.trainProbe.count, peak <= middle.trainProbe.count else { return nil }
-        return EarlyRise(peakLayer: peak, initial: first.trainProbe[peak - 1], atEpoch: middle.trainProbe[peak - 1],
-                         final: last.trainProbe[peak - 1], epoch: epoch)
-    }
-
+extension AlignmentHierarchyAnalysis {
     /// The A_l values formatted "l: value" with three decimals, for notes and details.
     static func describe(_ alignments: [Double]) -> String {
         alignments.enumerated().map { "A_\($0.offset + 1) = \(String(format: "%.3f", $0.element))" }.joined(separator: ", ")
@@ -341,7 +231,7 @@ enum HierarchyClaims {
     /// every run": the fraction of `runs` with 1 < argmax_l A_l < L (training
     /// probe), with each run's peak layer in the detail. Not run when no run
     /// has data; runs without data are named in the detail.
-    static func hierarchy(_ claimId: String, _ runs: [(label: String, outcome: HierarchyRunOutcome)]) -> ClaimMeasurement {
+    static func hierarchy(_ claimId: ClaimID, _ runs: [(label: String, outcome: RunOutcome)]) -> ClaimMeasurement {
         let finished = runs.compactMap { run in run.outcome.record.map { (run.label, $0) } }
         let missing = runs.compactMap { run in run.outcome.missingReason.map { (run.label, $0) } }
         guard !finished.isEmpty else {
@@ -357,8 +247,8 @@ enum HierarchyClaims {
             let train = last.trainProbe
             let ok = AlignmentHierarchyAnalysis.peaksAtHiddenLayer(train)
             if ok { hidden += 1 }
-            let peak = AlignmentHierarchyAnalysis.peakLayer(train).map(String.init) ?? "—"
-            let testPeak = AlignmentHierarchyAnalysis.peakLayer(last.testProbe).map(String.init) ?? "—"
+            let peak = PeakLayer.index(of: train).map(String.init) ?? "—"
+            let testPeak = PeakLayer.index(of: last.testProbe).map(String.init) ?? "—"
             parts.append("\(label): peak at layer \(peak) of \(train.count) (test probe: \(testPeak))\(ok ? "" : " — not a hidden layer")")
         }
         var detail = "runs whose largest final A_l (train probe) is at a hidden layer: \(hidden) of \(finished.count); " + parts.joined(separator: "; ")
@@ -368,13 +258,16 @@ enum HierarchyClaims {
         let uncached = runs.filter { $0.outcome.isNotCached }.map(\.label)
         let partial = uncached.isEmpty ? nil
             : "partial result from \(finished.count) of \(runs.count) planned runs (--cached-only; not yet trained: \(uncached.joined(separator: ", ")))"
-        return ClaimMeasurement(claimId: claimId, value: Double(hidden) / Double(finished.count), detail: detail, partialBecause: partial)
+        // One run per configuration (the runs differ in dataset or learning rate, not in seed): no interval.
+        let uncertainty: Uncertainty = finished.count == 1 ? .singleRun : .notEstimated(runs: finished.count)
+        return ClaimMeasurement(claimId: claimId, value: Double(hidden) / Double(finished.count), uncertainty: uncertainty,
+                                detail: detail, partialBecause: partial)
     }
 
     /// "Most of the increase of the peak layer's alignment happens in the first
     /// epochs": the fraction (A(2) − A(0)) / (A(end) − A(0)) of the peak layer
     /// (training probe), 0 when the alignment did not rise at all.
-    static func earlyRise(_ claimId: String, label: String, _ outcome: HierarchyRunOutcome) -> ClaimMeasurement {
+    static func earlyRise(_ claimId: ClaimID, label: String, _ outcome: RunOutcome) -> ClaimMeasurement {
         guard let record = outcome.record else {
             return ClaimMeasurement(claimId: claimId, notRunBecause: outcome.missingReason ?? "the run did not finish")
         }
@@ -383,9 +276,9 @@ enum HierarchyClaims {
         }
         let numbers = "A_\(rise.peakLayer): \(String(format: "%.3f", rise.initial)) at initialisation, \(String(format: "%.3f", rise.atEpoch)) after epoch \(rise.epoch) (step \(rise.epoch * record.stepsPerEpoch)), \(String(format: "%.3f", rise.final)) at the end (epoch \(record.epochCount), step \(record.totalSteps))"
         guard let fraction = rise.fraction else {
-            return ClaimMeasurement(claimId: claimId, value: 0, detail: "\(label): the peak layer's alignment did not increase (\(numbers)); reported as 0")
+            return ClaimMeasurement(claimId: claimId, value: 0, uncertainty: .singleRun, detail: "\(label): the peak layer's alignment did not increase (\(numbers)); reported as 0")
         }
-        return ClaimMeasurement(claimId: claimId, value: fraction,
+        return ClaimMeasurement(claimId: claimId, value: fraction, uncertainty: .singleRun,
                                 detail: "\(label): fraction of the peak layer's total rise reached by the end of epoch \(rise.epoch) = \(String(format: "%.3f", fraction)); \(numbers)")
     }
 }

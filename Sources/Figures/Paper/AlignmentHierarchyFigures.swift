@@ -9,8 +9,18 @@ public struct TrainingHierarchyFigure: FigureSpec {
     public let id: String
     public let title: String
     public let paperReference: String
-    public let datasets: [DatasetName]
+    /// One row per dataset, with the ids of its two claims.
+    let rows: [DatasetClaims]
     let paperCaption: String
+
+    /// A dataset's row and the claims it measures.
+    struct DatasetClaims {
+        var dataset: DatasetName
+        var hierarchy: ClaimID
+        var earlyRise: ClaimID
+    }
+
+    public var datasets: [DatasetName] { rows.map(\.dataset) }
 
     static let depth = 10
 
@@ -21,29 +31,27 @@ public struct TrainingHierarchyFigure: FigureSpec {
         }
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let specs = specs(context)
-        context.log("\(id): \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
-        let outcomes = try HierarchyRuns.execute(specs, in: context)
+        let outcomes = try HierarchyRuns.execute(specs, figure: id, in: context)
 
         var panels: [Panel] = []
         var measurements: [ClaimMeasurement] = []
         var notes: [String] = []
-        for (dataset, outcome) in zip(datasets, outcomes) {
-            let name = dataset.displayName
+        for (row, outcome) in zip(rows, outcomes) {
+            let name = row.dataset.displayName
             let record = outcome.record
             let suffix = HierarchyFigureText.missingSuffix(outcome)
             panels.append(HierarchyPanels.loss(record, title: "\(name): loss\(suffix)"))
             panels.append(HierarchyPanels.alignmentProgress(record, title: "\(name): A_{l} during training\(suffix)", depth: Self.depth))
             panels.append(HierarchyPanels.finalProfile(record, title: "\(name): A_{l} at the end\(suffix)", depth: Self.depth))
-            measurements.append(HierarchyClaims.hierarchy("\(id).hierarchy.\(dataset.rawValue)", [(name, outcome)]))
-            measurements.append(HierarchyClaims.earlyRise("\(id).earlyRise.\(dataset.rawValue)", label: name, outcome))
+            measurements.append(HierarchyClaims.hierarchy(row.hierarchy, [(name, outcome)]))
+            measurements.append(HierarchyClaims.earlyRise(row.earlyRise, label: name, outcome))
             notes.append(HierarchyFigureText.runNote(name, outcome))
         }
-        let images = try HierarchyFigureText.render(PlotFigure(panels: panels, columns: 3, panelSize: (300, 230)), id: id, in: context)
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        let plot = PlotFigure(panels: panels, columns: 3, panelSize: (300, 230))
+        return FigureContent(
+            figure: plot,
             caption: """
                 \(paperCaption) Reproduced here: one row per dataset. Left: mean train loss of each epoch and test loss after it, \
                 against SGD iterations. Middle: A_l (paper Eq. 7) of every layer l = 1…\(Self.depth) against SGD iterations + 1 \
@@ -51,28 +59,26 @@ public struct TrainingHierarchyFigure: FigureSpec {
                 of training (training and test probes) and at initialisation (dotted). \
                 Learning rate \(AlignmentHierarchyProtocol.figureLearningRate); \(HierarchyFigureText.profileText(context.profile)).
                 """,
-            images: images,
-            protocolSettings: [.init("depth L", "\(Self.depth)"),
-                               .init("learning rate", "\(AlignmentHierarchyProtocol.figureLearningRate)")]
-                + AlignmentHierarchyProtocol.settings(context.profile)
-                + [.init("seed", "\(context.seed)")],
+            protocolSettings: HierarchyFigureText.settings(depth: Self.depth, .init("learning rate", "\(AlignmentHierarchyProtocol.figureLearningRate)"), in: context),
             notes: HierarchyFigureText.commonNotes(context.profile) + notes,
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: outcomes.compactMap { $0.record?.configurationHash }, started: started))
+            configurationHashes: outcomes.compactMap { $0.record?.configurationHash })
     }
 }
 
 extension TrainingHierarchyFigure {
     /// Paper Fig 2: the alignment hierarchy on MNIST and CIFAR-10 (depth 10, width 256).
     public static let fig2 = TrainingHierarchyFigure(
-        id: "fig2", title: "Alignment hierarchy during training, depth 10, width 256",
-        paperReference: "Figure 2, Section 2.3", datasets: [.mnist, .cifar10],
+        id: "fig2", title: "Alignment hierarchy during training, depth 10, width 256", paperReference: "Figure 2, Section 2.3",
+        rows: [.init(dataset: .mnist, hierarchy: .fig2HierarchyMNIST, earlyRise: .fig2EarlyRiseMNIST),
+               .init(dataset: .cifar10, hierarchy: .fig2HierarchyCIFAR10, earlyRise: .fig2EarlyRiseCIFAR10)],
         paperCaption: "Paper Fig 2: layerwise alignment hierarchy for MNIST and CIFAR-10, FFNN of depth 10 and width 256.")
 
     /// Paper Fig 7: the alignment hierarchy on KMNIST and Fashion-MNIST (depth 10, width 256).
     public static let fig7 = TrainingHierarchyFigure(
-        id: "fig7", title: "Alignment hierarchy on KMNIST and Fashion-MNIST",
-        paperReference: "Figure 7, Appendix E", datasets: [.kmnist, .fashionMNIST],
+        id: "fig7", title: "Alignment hierarchy on KMNIST and Fashion-MNIST", paperReference: "Figure 7, Appendix E",
+        rows: [.init(dataset: .kmnist, hierarchy: .fig7HierarchyKMNIST, earlyRise: .fig7EarlyRiseKMNIST),
+               .init(dataset: .fashionMNIST, hierarchy: .fig7HierarchyFashionMNIST, earlyRise: .fig7EarlyRiseFashionMNIST)],
         paperCaption: "Paper Fig 7: layerwise alignment hierarchy for KMNIST and Fashion-MNIST, FFNN of depth 10 and width 256, SGD with momentum and weight decay, learning rate 0.003.")
 }
 
@@ -88,43 +94,36 @@ public struct Fig1Figure: FigureSpec {
     /// Learning rates of depth 20 in the paper's Tables 2 (Fashion-MNIST, 0.004) and 1 (CIFAR-10, 0.003).
     static func learningRate(_ dataset: DatasetName) -> Double { dataset == .fashionMNIST ? 0.004 : 0.003 }
 
-    public init() {}
-
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let specs = datasets.map {
             AlignmentHierarchyProtocol.spec(dataset: $0, depth: Self.depth, learningRate: Self.learningRate($0),
                                             profile: context.profile, seed: context.seed)
         }
-        context.log("fig1: \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
-        let outcomes = try HierarchyRuns.execute(specs, in: context)
+        let outcomes = try HierarchyRuns.execute(specs, figure: id, in: context)
         var panels: [Panel] = []
         var measurements: [ClaimMeasurement] = []
         var notes: [String] = []
         for (dataset, outcome) in zip(datasets, outcomes) {
             panels.append(HierarchyPanels.finalProfile(outcome.record, title: "\(dataset.displayName), depth \(Self.depth)\(HierarchyFigureText.missingSuffix(outcome))", depth: Self.depth))
-            measurements.append(HierarchyClaims.hierarchy("fig1.hierarchy.\(dataset.rawValue)", [(dataset.displayName, outcome)]))
+            measurements.append(HierarchyClaims.hierarchy(dataset == .cifar10 ? .fig1HierarchyCIFAR10 : .fig1HierarchyFashionMNIST,
+                                                          [(dataset.displayName, outcome)]))
             notes.append(HierarchyFigureText.runNote(dataset.displayName, outcome))
         }
-        let images = try HierarchyFigureText.render(PlotFigure(panels: panels, columns: 2, panelSize: (330, 250)), id: id, in: context)
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        let plot = PlotFigure(panels: panels, columns: 2, panelSize: (330, 250))
+        return FigureContent(
+            figure: plot,
             caption: """
                 Paper Fig 1: example alignment hierarchies of 20-layer FFNNs trained on Fashion-MNIST (left) and CIFAR-10 (right). \
                 Reproduced here: A_l (paper Eq. 7) against the layer index l at the end of training on the training probe and the test probe, \
                 and at initialisation (dotted). Width \(AlignmentHierarchyProtocol.width), learning rate 0.004 (Fashion-MNIST) and 0.003 (CIFAR-10), \
                 the depth-20 rates of the paper's Tables 2 and 1; \(HierarchyFigureText.profileText(context.profile)).
                 """,
-            images: images,
-            protocolSettings: [.init("depth L", "\(Self.depth)"),
-                               .init("learning rate", "0.004 (Fashion-MNIST), 0.003 (CIFAR-10)")]
-                + AlignmentHierarchyProtocol.settings(context.profile)
-                + [.init("seed", "\(context.seed)")],
+            protocolSettings: HierarchyFigureText.settings(depth: Self.depth, .init("learning rate", "0.004 (Fashion-MNIST), 0.003 (CIFAR-10)"), in: context),
             notes: HierarchyFigureText.commonNotes(context.profile) + [
                 "The paper does not give Fig 1's width or learning rate; width 256 is that of Fig 2, and the learning rates are those of depth 20 in Tables 1–2 (chosen there for the best test accuracy).",
             ] + notes,
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: outcomes.compactMap { $0.record?.configurationHash }, started: started))
+            configurationHashes: outcomes.compactMap { $0.record?.configurationHash })
     }
 }
 
@@ -141,17 +140,17 @@ public struct LearningRateHierarchyFigure: FigureSpec {
     let paperAccuracy: Double
     let paperLoss: Double
     let paperCaption: String
+    /// The ids of its claims: the hierarchy over the three rates, test accuracy and loss at lr 0.05.
+    let claims: (hierarchy: ClaimID, testAccuracy: ClaimID, testLoss: ClaimID)
 
     static let depth = 10
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let rates = AlignmentHierarchyProtocol.learningRateSweep
         let specs = rates.map {
             AlignmentHierarchyProtocol.spec(dataset: dataset, depth: Self.depth, learningRate: $0, profile: context.profile, seed: context.seed)
         }
-        context.log("\(id): \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
-        let outcomes = try HierarchyRuns.execute(specs, in: context)
+        let outcomes = try HierarchyRuns.execute(specs, figure: id, in: context)
         var panels: [Panel] = []
         var notes: [String] = []
         for (rate, outcome) in zip(rates, outcomes) {
@@ -164,43 +163,39 @@ public struct LearningRateHierarchyFigure: FigureSpec {
         }
         panels.append(HierarchyPanels.finalProfiles(zip(rates, outcomes).map { ("lr \($0.0)", $0.1.record) },
                                                     title: "\(dataset.displayName): A_{l} at the end", depth: Self.depth))
-        let images = try HierarchyFigureText.render(PlotFigure(panels: panels, columns: 2, panelSize: (330, 240)), id: id, in: context)
+        let plot = PlotFigure(panels: panels, columns: 2, panelSize: (330, 240))
 
         var measurements = [HierarchyClaims.hierarchy(
-            "\(id).hierarchy", zip(rates, outcomes).map { ("lr \($0.0)", $0.1) })]
+            claims.hierarchy, zip(rates, outcomes).map { ("lr \($0.0)", $0.1) })]
         let paperRate = 0.05
         if let index = rates.firstIndex(of: paperRate) {
             let outcome = outcomes[index]
             if let record = outcome.record {
                 let context = "final network after \(record.epochCount) epochs (\(record.stopReason.rawValue)), \(HierarchyFigureText.profileText(context.profile)); full \(dataset.displayName) test split"
-                measurements.append(ClaimMeasurement(claimId: "\(id).lr0.05.testAccuracy", value: record.finalTest.accuracy * 100,
+                measurements.append(ClaimMeasurement(claimId: claims.testAccuracy, value: record.finalTest.accuracy * 100, uncertainty: .singleRun,
                                                      detail: "test accuracy in percent, \(context)"))
-                measurements.append(ClaimMeasurement(claimId: "\(id).lr0.05.testLoss", value: record.finalTest.loss,
+                measurements.append(ClaimMeasurement(claimId: claims.testLoss, value: record.finalTest.loss, uncertainty: .singleRun,
                                                      detail: "mean cross-entropy on the test split, \(context)"))
             } else {
                 let reason = outcome.missingReason ?? "the run did not finish"
-                measurements.append(ClaimMeasurement(claimId: "\(id).lr0.05.testAccuracy", notRunBecause: reason))
-                measurements.append(ClaimMeasurement(claimId: "\(id).lr0.05.testLoss", notRunBecause: reason))
+                measurements.append(ClaimMeasurement(claimId: claims.testAccuracy, notRunBecause: reason))
+                measurements.append(ClaimMeasurement(claimId: claims.testLoss, notRunBecause: reason))
             }
         }
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: plot,
             caption: """
                 \(paperCaption) Reproduced here: (a–c) A_l (paper Eq. 7) of every layer against SGD iterations + 1 (initialisation at 1), \
                 colour = layer index, solid = training probe, dashed = test probe, for learning rates \(rates.map { "\($0)" }.joined(separator: ", ")); \
                 each title gives the final test accuracy and loss. (d) A_l against l at the end of training (training probe) for the three rates. \
                 Depth \(Self.depth), width \(AlignmentHierarchyProtocol.width); \(HierarchyFigureText.profileText(context.profile)).
                 """,
-            images: images,
-            protocolSettings: [.init("depth L", "\(Self.depth)"),
-                               .init("learning rates", rates.map { "\($0)" }.joined(separator: ", "))]
-                + AlignmentHierarchyProtocol.settings(context.profile)
-                + [.init("seed", "\(context.seed)")],
+            protocolSettings: HierarchyFigureText.settings(depth: Self.depth, .init("learning rates", rates.map { "\($0)" }.joined(separator: ", ")), in: context),
             notes: HierarchyFigureText.commonNotes(context.profile) + [
                 "The paper's text keeps only panel (c), learning rate 0.05; the two smaller rates 0.001 and 0.003 are chosen from the range of its Tables 1–2 (0.003 is the rate of Figs 2 and 7, whose run is shared through the cache).",
             ] + notes,
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: outcomes.compactMap { $0.record?.configurationHash }, started: started))
+            configurationHashes: outcomes.compactMap { $0.record?.configurationHash })
     }
 }
 
@@ -209,13 +204,15 @@ extension LearningRateHierarchyFigure {
     public static let fig9 = LearningRateHierarchyFigure(
         id: "fig9", title: "Alignment during training at three learning rates, Fashion-MNIST",
         paperReference: "Figure 9, Appendix E", dataset: .fashionMNIST, paperAccuracy: 87.1, paperLoss: 0.41,
-        paperCaption: "Paper Fig 9: alignment progress during training, Fashion-MNIST; (c) learning rate 0.05, test accuracy 87.1%, test loss 0.41.")
+        paperCaption: "Paper Fig 9: alignment progress during training, Fashion-MNIST; (c) learning rate 0.05, test accuracy 87.1%, test loss 0.41.",
+        claims: (.fig9Hierarchy, .fig9Lr005TestAccuracy, .fig9Lr005TestLoss))
 
     /// Paper Fig 10: alignment during training at three learning rates, CIFAR-10.
     public static let fig10 = LearningRateHierarchyFigure(
         id: "fig10", title: "Alignment during training at three learning rates, CIFAR-10",
         paperReference: "Figure 10, Appendix E", dataset: .cifar10, paperAccuracy: 51.4, paperLoss: 1.41,
-        paperCaption: "Paper Fig 10: alignment progress during training, CIFAR-10; (c) learning rate 0.05, test accuracy 51.4%, test loss 1.41.")
+        paperCaption: "Paper Fig 10: alignment progress during training, CIFAR-10; (c) learning rate 0.05, test accuracy 51.4%, test loss 1.41.",
+        claims: (.fig10Hierarchy, .fig10Lr005TestAccuracy, .fig10Lr005TestLoss))
 }
 
 /// Text and file helpers shared by the hierarchy figures.
@@ -228,12 +225,17 @@ enum HierarchyFigureText {
     }
 
     /// " (dataset not found)" or " (not in the cache)" for a panel whose run is absent, "" otherwise.
-    static func missingSuffix(_ outcome: HierarchyRunOutcome) -> String {
+    static func missingSuffix(_ outcome: RunOutcome) -> String {
         switch outcome {
         case .finished: return ""
-        case .notRun: return " (dataset not found)"
-        case .notCached: return " (not in the cache)"
+        case .notRun, .failed: return " (dataset not found)"
+        case .notInCache: return " (not in the cache)"
         }
+    }
+
+    /// The protocol rows of a hierarchy figure: its depth, its learning-rate row, the shared protocol and the seed.
+    static func settings(depth: Int, _ learningRate: FigureResult.Setting, in context: FigureContext) -> [FigureResult.Setting] {
+        [.init("depth L", "\(depth)"), learningRate] + AlignmentHierarchyProtocol.settings(context.profile) + [.init("seed", "\(context.seed)")]
     }
 
     /// Notes every hierarchy figure carries.
@@ -252,23 +254,15 @@ enum HierarchyFigureText {
     }
 
     /// One note per run: its outcome, test accuracy and final A_l, or why it did not run.
-    static func runNote(_ label: String, _ outcome: HierarchyRunOutcome) -> String {
+    static func runNote(_ label: String, _ outcome: RunOutcome) -> String {
         switch outcome {
-        case let .notRun(reason), let .notCached(reason):
-            return "\(label): not run — \(reason)"
+        case .notRun, .notInCache, .failed:
+            return "\(label): not run — \(outcome.missingReason ?? "")"
         case let .finished(record):
             let final = record.finalAlignment.map { AlignmentHierarchyAnalysis.describe($0.trainProbe) } ?? "no alignment"
             let numbers = String(format: "%.0f s; test accuracy %.2f%%, test loss %.3f",
                                  record.wallSeconds, record.finalTest.accuracy * 100, record.finalTest.loss)
             return "\(label): \(record.epochCount) epochs, \(record.totalSteps) steps (\(record.stopReason.rawValue)), \(numbers); final A_l (train probe): \(final)"
         }
-    }
-
-    /// Renders `figure` to `<id>.png` and `<id>.pdf` in the output directory; returns the file names.
-    static func render(_ figure: PlotFigure, id: String, in context: FigureContext) throws -> [String] {
-        let png = context.outputDirectory.appendingPathComponent("\(id).png")
-        let pdf = context.outputDirectory.appendingPathComponent("\(id).pdf")
-        try figure.render(png: png, pdf: pdf)
-        return ["\(id).png", "\(id).pdf"]
     }
 }

@@ -3,59 +3,85 @@ import Foundation
 
 /// Claim ids and measurements of Fig 3 (see paper-targets.json). Paper claims are split by
 /// profile (suffix ".quick" under --quick) so that the quick protocol's verdict, which the
-/// calibration study (docs/calibration.md) explains, never stands in for the paper protocol's.
+/// calibration study (docs/calibration.md) explains, never stands in for the paper protocol's,
+/// and by protocol family (".authors", ".authors-generic") so that each family has its own verdicts.
 enum ScalingLawClaims {
-    /// The dataset's part of a claim id.
-    static func key(_ dataset: DatasetName) -> String {
-        switch dataset {
-        case .fashionMNIST: return "fashionMNIST"
-        case .mnist: return "mnist"
-        case .cifar10: return "cifar10"
-        case .kmnist: return "kmnist"
-        case .cifar100: return "cifar100"
+    /// The id of a Fashion-MNIST claim of Fig 3 under `profile` and `family`, from its (quick, full) pair per family.
+    private static func pick(_ profile: Profile, _ family: ScalingLawProtocol.Family, paper: (ClaimID, ClaimID),
+                             authors: (ClaimID, ClaimID), authorsGeneric: (ClaimID, ClaimID)) -> ClaimID {
+        let pair: (quick: ClaimID, full: ClaimID)
+        switch family {
+        case .paper: pair = paper
+        case .authors: pair = authors
+        case .authorsGeneric: pair = authorsGeneric
+        }
+        return profile == .quick ? pair.quick : pair.full
+    }
+
+    /// Paper claim: free slope of log l* on log L is 3/5 (nil for a dataset Fig 3 does not claim
+    /// under `profile` and `family`: MNIST and CIFAR-10 are claimed for the paper's full protocol only).
+    static func slope(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> ClaimID? {
+        switch (dataset, profile, family) {
+        case (.fashionMNIST, _, _):
+            return pick(profile, family, paper: (.fig3FashionMNISTSlopeQuick, .fig3FashionMNISTSlope),
+                        authors: (.fig3FashionMNISTSlopeAuthorsQuick, .fig3FashionMNISTSlopeAuthors),
+                        authorsGeneric: (.fig3FashionMNISTSlopeAuthorsGenericQuick, .fig3FashionMNISTSlopeAuthorsGeneric))
+        case (.mnist, .full, .paper): return .fig3MNISTSlope
+        case (.cifar10, .full, .paper): return .fig3CIFAR10Slope
+        default: return nil
         }
     }
 
-    /// The id suffix of a protocol family (".authors"; "" for the paper's).
-    static func familySuffix(_ family: ScalingLawProtocol.Family) -> String {
-        family == .paper ? "" : "." + family.rawValue
+    /// Paper claim: the RMS residual of the slope-3/5 fit (Fashion-MNIST, the dataset of Fig 3b and of the study).
+    static func fixedSlopeResidual(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> ClaimID? {
+        guard dataset == .fashionMNIST else { return nil }
+        return pick(profile, family, paper: (.fig3FashionMNISTFixedSlopeResidualQuick, .fig3FashionMNISTFixedSlopeResidual),
+                    authors: (.fig3FashionMNISTFixedSlopeResidualAuthorsQuick, .fig3FashionMNISTFixedSlopeResidualAuthors),
+                    authorsGeneric: (.fig3FashionMNISTFixedSlopeResidualAuthorsGenericQuick, .fig3FashionMNISTFixedSlopeResidualAuthorsGeneric))
     }
 
-    /// Paper claim: free slope of log l* on log L is 3/5.
-    static func slope(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> String {
-        "fig3.\(key(dataset)).slope" + familySuffix(family) + (profile == .quick ? ".quick" : "")
-    }
-
-    /// Paper claim: the RMS residual of the slope-3/5 fit.
-    static func fixedSlopeResidual(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> String {
-        "fig3.\(key(dataset)).fixedSlopeResidual" + familySuffix(family) + (profile == .quick ? ".quick" : "")
-    }
-
-    /// Not a claim (absent from paper-targets.json, so it gets no verdict): the slope with A_l
+    /// Not a claim (one of ``ClaimID/sensitivityMeasurements``, so it gets no verdict): the slope with A_l
     /// centred per output instead of the paper's Eq. 6, a sensitivity measurement for the report.
-    static func perOutputCentringSlope(_ dataset: DatasetName, profile: Profile) -> String {
-        "fig3.\(key(dataset)).slope.perOutputCentring" + (profile == .quick ? ".quick" : "")
+    static func perOutputCentringSlope(_ dataset: DatasetName, profile: Profile) -> ClaimID? {
+        switch (dataset, profile) {
+        case (.fashionMNIST, .quick): return .fig3FashionMNISTSlopePerOutputCentringQuick
+        case (.fashionMNIST, .full): return .fig3FashionMNISTSlopePerOutputCentring
+        case (.mnist, .full): return .fig3MNISTSlopePerOutputCentring
+        case (.cifar10, .full): return .fig3CIFAR10SlopePerOutputCentring
+        default: return nil
+        }
     }
 
-    /// Not a claim: under a protocol that centres per output, the slope with the paper's Eq. 6 centring.
-    static func fullCentringSlope(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family) -> String {
-        "fig3.\(key(dataset)).slope" + familySuffix(family) + ".fullCentring" + (profile == .quick ? ".quick" : "")
+    /// Not a claim (a sensitivity measurement): under a protocol that centres per output, the slope
+    /// with the paper's Eq. 6 centring.
+    static func fullCentringSlope(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family) -> ClaimID? {
+        guard dataset == .fashionMNIST else { return nil }
+        return pick(profile, family, paper: (.fig3FashionMNISTSlopeFullCentringQuick, .fig3FashionMNISTSlopeFullCentring),
+                    authors: (.fig3FashionMNISTSlopeAuthorsFullCentringQuick, .fig3FashionMNISTSlopeAuthorsFullCentring),
+                    authorsGeneric: (.fig3FashionMNISTSlopeAuthorsGenericFullCentringQuick, .fig3FashionMNISTSlopeAuthorsGenericFullCentring))
     }
 
-    /// Regression band of the quick protocol's slope.
-    static func quickBand(_ dataset: DatasetName) -> String { "fig3.\(key(dataset)).slope.quickBand" }
+    /// Regression band of the quick protocol's slope (Fashion-MNIST, paper family, under --quick only).
+    static func quickBand(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> ClaimID? {
+        dataset == .fashionMNIST && profile == .quick && family == .paper ? .fig3FashionMNISTSlopeQuickBand : nil
+    }
+
+    /// Every claim id a curve of `dataset` under `profile` and `family` is measured for (the
+    /// sensitivity slopes are not claims).
+    static func claimIds(_ dataset: DatasetName, profile: Profile, family: ScalingLawProtocol.Family = .paper) -> [ClaimID] {
+        [slope(dataset, profile: profile, family: family), fixedSlopeResidual(dataset, profile: profile, family: family),
+         quickBand(dataset, profile: profile, family: family)].compactMap { $0 }
+    }
+
+    /// The slope's uncertainty: the fit's cluster-bootstrap interval over its (depth, seed) points.
+    static func uncertainty(_ fit: ScalingLawFit) -> Uncertainty {
+        .bootstrap(.clusterBootstrap, fit.bootstrapInterval, sampleSize: fit.pointCount)
+    }
 
     /// The measurements one curve gives.
     static func measurements(_ curve: ScalingLawCurve, dataset: DatasetName, profile: Profile,
                              family: ScalingLawProtocol.Family = .paper) -> [ClaimMeasurement] {
-        let slopeId = slope(dataset, profile: profile, family: family)
-        let residualId = fixedSlopeResidual(dataset, profile: profile, family: family)
-        // The residual and the band are claimed for Fashion-MNIST only (the dataset of Fig 3b and of the study).
-        let claimsResidual = dataset == .fashionMNIST
-        let claimsBand = claimsResidual && profile == .quick && family == .paper
-        var ids = [slopeId]
-        if claimsResidual { ids.append(residualId) }
-        if claimsBand { ids.append(quickBand(dataset)) }
+        let ids = claimIds(dataset, profile: profile, family: family)
         guard let fit = curve.fit else {
             let cause = curve.firstError.map { "\($0)" } ?? curve.completenessSentence ?? "no usable runs"
             let reason = "fewer than two depths produced an alignment profile (\(cause))"
@@ -65,23 +91,24 @@ enum ScalingLawClaims {
         let partial = curve.completenessSentence.map { "; " + $0 } ?? ""
         let changed = curve.protocolUsed.differences(from: .standard(dataset, profile: profile, family: family))
         let t = fit.tStatisticAgainstCorollary.map { NumberText.format($0) } ?? "—"
-        var result = [
-            ClaimMeasurement(
-                claimId: slopeId, value: fit.free.slope,
+        var result: [ClaimMeasurement] = []
+        if let slopeId = slope(dataset, profile: profile, family: family) {
+            result.append(ClaimMeasurement(
+                claimId: slopeId, value: fit.free.slope, uncertainty: uncertainty(fit),
                 detail: "OLS of log l* on log L: \(fit.summary); t = (slope − 3/5)/SE = \(t); protocol '\(curve.protocolUsed.name)'; "
                     + "\(capped) run(s) stopped at the epoch cap above the loss threshold" + partial,
-                partialBecause: curve.completenessSentence, protocolChangedBecause: changed),
-        ]
-        if claimsResidual {
+                partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
+        }
+        if let residualId = fixedSlopeResidual(dataset, profile: profile, family: family) {
             result.append(ClaimMeasurement(
-                claimId: residualId, value: fit.fixedSlopeRMSResidual,
+                claimId: residualId, value: fit.fixedSlopeRMSResidual, uncertainty: .notEstimated(runs: fit.pointCount),
                 detail: "RMS of log l* − (3/5 log L + C) over \(fit.pointCount) points, C = \(NumberText.format(fit.fixedSlopeIntercept)) "
                     + "(free fit's RMS residual \(NumberText.format(fit.freeRMSResidual)))" + partial,
                 partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }
-        if let other = curve.perOutputCentring, let otherFit = other.fit {
+        if let other = curve.perOutputCentring, let otherFit = other.fit, let perOutputId = perOutputCentringSlope(dataset, profile: profile) {
             result.append(ClaimMeasurement(
-                claimId: perOutputCentringSlope(dataset, profile: profile), value: otherFit.free.slope,
+                claimId: perOutputId, value: otherFit.free.slope, uncertainty: uncertainty(otherFit),
                 detail: "OLS of log l* on log L with A_l centred per output (C_n ⊗ I_k): \(otherFit.summary); l* \(other.peaksText)"
                     + (other.runsWithout > 0
                         ? "; only \(other.peaks.count) run(s) kept this centring (\(other.runsWithout) recorded before other centrings were kept are left out); "
@@ -89,23 +116,24 @@ enum ScalingLawClaims {
                         : ""),
                 partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }
-        if let other = curve.alternative(centring: .full), let otherFit = other.fit {
+        if let other = curve.alternative(centring: .full), let otherFit = other.fit,
+           let fullCentringId = fullCentringSlope(dataset, profile: profile, family: family) {
             result.append(ClaimMeasurement(
-                claimId: fullCentringSlope(dataset, profile: profile, family: family), value: otherFit.free.slope,
+                claimId: fullCentringId, value: otherFit.free.slope, uncertainty: uncertainty(otherFit),
                 detail: "OLS of log l* on log L with A_l centred as in the paper's Eq. 6: \(otherFit.summary); l* \(other.peaksText)",
                 partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }
-        if claimsBand {
+        if let bandId = quickBand(dataset, profile: profile, family: family) {
             if let changed {
                 result.append(ClaimMeasurement(
-                    claimId: quickBand(dataset),
+                    claimId: bandId,
                     notRunBecause: "the band holds for the quick protocol as chosen in docs/calibration.md; this run changed it (\(changed))"))
             } else if let partial = curve.completenessSentence {
-                result.append(ClaimMeasurement(claimId: quickBand(dataset), notRunBecause: "the band needs every run of the quick protocol: " + partial))
+                result.append(ClaimMeasurement(claimId: bandId, notRunBecause: "the band needs every run of the quick protocol: " + partial))
             } else {
                 result.append(ClaimMeasurement(
-                    claimId: quickBand(dataset), value: fit.free.slope,
-                    detail: "same slope as \(slopeId), against the band measured in docs/calibration.md"))
+                    claimId: bandId, value: fit.free.slope, uncertainty: uncertainty(fit),
+                    detail: "same slope as \(slope(dataset, profile: profile, family: family)?.rawValue ?? "the slope"), against the band measured in docs/calibration.md"))
             }
         }
         return result

@@ -39,10 +39,14 @@ public struct ScalingLawCurve: Sendable {
     /// The first error that prevented runs (e.g. a missing dataset), if any; runs that are
     /// only absent from the cache under `--cached-only` are in ``missingRuns`` instead.
     public var firstError: Error?
-    /// Labels of the runs asked for but not in the cache (`--cached-only`), in protocol order.
-    public var missingRuns: [String]
+    /// The runs asked for (depths × seeds), in protocol order: the one list of this curve.
+    public let specs: [RunSpec]
+    /// The runs asked for but not in the cache (`--cached-only`), in protocol order.
+    public var missingSpecs: [RunSpec]
+    /// Labels of ``missingSpecs``.
+    public var missingRuns: [String] { missingSpecs.map(\.label) }
     /// Configuration hashes of every run asked for.
-    public var hashes: [String]
+    public var hashes: [String] { specs.map(\.configurationHash) }
     /// The base seed the runs were derived from.
     public var baseSeed: UInt64
     /// l* and the fit under per-output centring, from the records that kept it (computed once:
@@ -55,24 +59,48 @@ public struct ScalingLawCurve: Sendable {
     /// Total wall-clock seconds of the usable runs (as recorded, summed over sessions).
     public var trainingSeconds: Double { depths.flatMap(\.records).reduce(0) { $0 + $1.wallSeconds } }
 
-    /// Builds the curve from the scheduler's results, given in the order of `protocolUsed.specs(baseSeed:)`.
+    /// Runs the protocol through `context`, shallowest depth first (each depth's seeds in
+    /// parallel), so that an interrupted long run leaves the cheap depths finished and cached,
+    /// and builds the curve from the outcomes.
+    /// - Throws: the interruption (Ctrl-C), so that the same command resumes.
+    public static func measure(_ protocolUsed: ScalingLawProtocol, in context: FigureContext) throws -> ScalingLawCurve {
+        let specs = protocolUsed.specs(baseSeed: context.seed)
+        let stages = Dictionary(grouping: specs, by: \.architecture.depth).sorted { $0.key < $1.key }.map(\.value)
+        let outcomes = context.execute(stages: stages)
+        if let interruption = outcomes.interruption { throw interruption }
+        return ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, specs: specs, outcomes: outcomes)
+    }
+
+    /// Builds the curve from run outcomes, each spec's looked up by its configuration hash.
+    public init(protocolUsed: ScalingLawProtocol, baseSeed: UInt64, outcomes: RunOutcomes) {
+        self.init(protocolUsed: protocolUsed, baseSeed: baseSeed, specs: protocolUsed.specs(baseSeed: baseSeed), outcomes: outcomes)
+    }
+
+    /// Builds the curve from results given in the order of `protocolUsed.specs(baseSeed:)` (as
+    /// ``RunScheduler/run(_:)`` returns them).
     public init(protocolUsed: ScalingLawProtocol, baseSeed: UInt64, results: [Result<RunRecord, Error>]) {
+        let specs = protocolUsed.specs(baseSeed: baseSeed)
+        self.init(protocolUsed: protocolUsed, baseSeed: baseSeed, specs: specs, outcomes: RunOutcomes(specs: specs, results: results))
+    }
+
+    private init(protocolUsed: ScalingLawProtocol, baseSeed: UInt64, specs: [RunSpec], outcomes: RunOutcomes) {
         self.protocolUsed = protocolUsed
         self.baseSeed = baseSeed
-        let specs = protocolUsed.specs(baseSeed: baseSeed)
-        hashes = specs.map(\.configurationHash)
+        self.specs = specs
         var byDepth: [Int: [RunRecord]] = [:]
         var firstError: Error?
-        var missing: [String] = []
-        for (spec, result) in zip(specs, results) {
-            switch result {
-            case let .success(record): byDepth[spec.architecture.depth, default: []].append(record)
-            case let .failure(RunSchedulerError.notInCache(label)): missing.append(label)
-            case let .failure(error): if firstError == nil { firstError = error }
+        var missing: [RunSpec] = []
+        for spec in specs {
+            switch outcomes[spec] {
+            case let .finished(record)?: byDepth[spec.architecture.depth, default: []].append(record)
+            case .notInCache?: missing.append(spec)
+            case let .notRun(reason)?: if firstError == nil { firstError = RunNotStarted(description: reason) }
+            case let .failed(error)?: if firstError == nil { firstError = error }
+            case nil: break  // not reached (an earlier depth was interrupted)
             }
         }
         self.firstError = firstError
-        missingRuns = missing
+        missingSpecs = missing
         depths = protocolUsed.depths.compactMap { setting in
             guard let records = byDepth[setting.depth] else { return nil }
             return Self.depthResult(setting: setting, records: records, peakSnapshot: protocolUsed.peakSnapshot(of:))
@@ -83,21 +111,20 @@ public struct ScalingLawCurve: Sendable {
     }
 
     /// Runs asked for (depths × seeds).
-    public var plannedRunCount: Int { hashes.count }
+    public var plannedRunCount: Int { specs.count }
 
     /// One sentence on how complete the curve is, e.g. "38 of 50 runs (missing: 12; L60 seeds 3–5, …)";
     /// nil when every run is present.
     public var completenessSentence: String? {
-        guard !missingRuns.isEmpty else { return nil }
-        if missingRuns.count == plannedRunCount {
+        guard !missingSpecs.isEmpty else { return nil }
+        if missingSpecs.count == plannedRunCount {
             return "none of the \(plannedRunCount) planned runs is in the cache (--cached-only trains nothing)"
         }
-        let missingByDepth = Dictionary(grouping: protocolUsed.specs(baseSeed: baseSeed).filter { missingRuns.contains($0.label) },
-                                        by: \.architecture.depth)
+        let missingByDepth = Dictionary(grouping: missingSpecs, by: \.architecture.depth)
         let perDepth = missingByDepth.keys.sorted().map { depth in
             "L = \(depth): seed " + missingByDepth[depth, default: []].map { "\($0.seed)" }.joined(separator: ", ")
         }
-        return "partial result from \(plannedRunCount - missingRuns.count) of \(plannedRunCount) planned runs "
+        return "partial result from \(plannedRunCount - missingSpecs.count) of \(plannedRunCount) planned runs "
             + "(--cached-only; not yet trained: \(perDepth.joined(separator: "; ")))"
     }
 

@@ -11,23 +11,18 @@ public struct Fig3Figure: FigureSpec {
     public let paperReference = "Figure 3, Section 3.4 (Corollary 1); Tables 1–3, Appendix E"
     public let datasets: [DatasetName] = [.fashionMNIST, .mnist, .cifar10]
 
-    /// Environment variable that replaces the quick protocol by a named calibration
-    /// candidate (docs/calibration.md); ignored under `--full`.
-    public static let candidateVariable = "REPRODUCE_FIG3_CANDIDATE"
-
-    public init() {}
-
     /// The datasets drawn under a profile: quick trains Fashion-MNIST only (CI-sized);
     /// full trains all three, each when its files are present.
     func datasets(for profile: Profile, family: ScalingLawProtocol.Family = .paper) -> [DatasetName] {
         profile == .quick || family != .paper ? [.fashionMNIST] : [.fashionMNIST, .mnist, .cifar10]
     }
 
-    /// The protocol for one dataset under the context's profile (and candidate override).
+    /// The protocol for one dataset under the profile; `candidate` (`--candidate`) replaces the
+    /// quick protocol by a named calibration candidate (docs/calibration.md) and is ignored under `--full`.
     /// `seedsPerDepth` (`--seeds`) replaces the protocol's number of seeds per depth; `depths`
     /// (`--depths`) its depths, each taken with its row of the paper's table.
     static func protocolFor(_ dataset: DatasetName, profile: Profile, seedsPerDepth: Int? = nil, depths: [Int]? = nil,
-                            family: ScalingLawProtocol.Family = .paper, environment: [String: String]) throws -> ScalingLawProtocol {
+                            family: ScalingLawProtocol.Family = .paper, candidate: String? = nil) throws -> ScalingLawProtocol {
         var chosen: ScalingLawProtocol
         switch profile {
         case .full:
@@ -35,7 +30,7 @@ public struct Fig3Figure: FigureSpec {
         case .quick:
             if family != .paper {
                 chosen = .standard(dataset, profile: .quick, family: family)
-            } else if let name = environment[candidateVariable], !name.isEmpty {
+            } else if let name = candidate, !name.isEmpty {
                 guard let candidate = ScalingLawProtocol.calibrationCandidates(dataset).first(where: { $0.name == name }) else {
                     throw ScalingLawError.unknownCandidate(name, known: ScalingLawProtocol.calibrationCandidates(dataset).map(\.name))
                 }
@@ -54,15 +49,12 @@ public struct Fig3Figure: FigureSpec {
     }
 
     /// The same for a figure context's overrides.
-    static func protocolFor(_ dataset: DatasetName, in context: FigureContext,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ScalingLawProtocol {
+    static func protocolFor(_ dataset: DatasetName, in context: FigureContext) throws -> ScalingLawProtocol {
         try protocolFor(dataset, profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
-                        family: context.protocolFamily, environment: environment)
+                        family: context.protocolFamily, candidate: context.calibrationCandidate)
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
-        let environment = ProcessInfo.processInfo.environment
+    public func content(in context: FigureContext) throws -> FigureContent {
         var measurements: [ClaimMeasurement] = []
         var panels: [Panel] = []
         var notes: [String] = []
@@ -72,33 +64,25 @@ public struct Fig3Figure: FigureSpec {
         var centringUsed = Centring.full
         let family = context.protocolFamily
         for dataset in datasets(for: context.profile, family: family) {
-            let protocolUsed = try Self.protocolFor(dataset, in: context, environment: environment)
+            let protocolUsed = try Self.protocolFor(dataset, in: context)
             centringUsed = protocolUsed.centring
-            let slopeClaim = ScalingLawClaims.slope(dataset, profile: context.profile, family: family)
             let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
             // Under --cached-only finished records are drawn even where the dataset is absent.
             let cachedWithoutData: ScalingLawCurve? = availability.isPresent || !context.cachedOnly ? nil
-                : ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: protocolUsed.run(in: context))
+                : try ScalingLawCurve.measure(protocolUsed, in: context)
             guard availability.isPresent || !(cachedWithoutData?.depths.isEmpty ?? true) else {
                 let reason = "\(dataset.displayName) is not on this machine (\(availability)); pass --data-dir with its files to run this panel"
                 panels.append(Panel(title: "\(dataset.displayName) — no data", xAxis: .log10("depth L"), yAxis: .log10("layer l")))
-                measurements.append(ClaimMeasurement(claimId: slopeClaim, notRunBecause: reason))
-                if dataset == .fashionMNIST {
-                    measurements.append(ClaimMeasurement(claimId: ScalingLawClaims.fixedSlopeResidual(dataset, profile: context.profile, family: family), notRunBecause: reason))
-                    if context.profile == .quick && family == .paper {
-                        measurements.append(ClaimMeasurement(claimId: ScalingLawClaims.quickBand(dataset), notRunBecause: reason))
-                    }
-                }
+                measurements += ScalingLawClaims.claimIds(dataset, profile: context.profile, family: family)
+                    .map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
                 notes.append(reason + ".")
                 continue
             }
-            context.log("fig3: \(dataset.displayName), protocol '\(protocolUsed.name)', \(protocolUsed.specs(baseSeed: context.seed).count) runs"
+            context.log("fig3: \(dataset.displayName), protocol '\(protocolUsed.name)', \(protocolUsed.depths.count * max(1, protocolUsed.seedsPerDepth)) runs"
                 + (context.cachedOnly ? " (--cached-only: finished records only)" : ""))
-            let curve = cachedWithoutData
-                ?? ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: protocolUsed.run(in: context))
+            let curve = try cachedWithoutData ?? ScalingLawCurve.measure(protocolUsed, in: context)  // an interruption is rethrown: the same command resumes
             hashes += curve.hashes
             if let error = curve.firstError {
-                if error is RunError { throw error }  // interrupted: the same command resumes
                 notes.append("\(dataset.displayName): some runs failed: \(error).")
             }
             if let partial = curve.completenessSentence {
@@ -123,12 +107,9 @@ public struct Fig3Figure: FigureSpec {
             }
         }
         let figure = PlotFigure(panels: panels, columns: min(3, max(1, panels.count)), panelSize: (width: 330, height: 280))
-        let stem = family == .paper ? "fig3" : "fig3-\(family.rawValue)"
-        try figure.render(png: context.outputDirectory.appendingPathComponent(stem + ".png"),
-                          pdf: context.outputDirectory.appendingPathComponent(stem + ".pdf"))
         notes += ScalingLawClaims.commonNotes(profile: context.profile, centring: centringUsed, family: family)
-        var result = FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: """
                 Layer alignment after training for FFNNs of depth L = 10, 20, …, 100 (x, log scale) at every layer l (y, log scale). \
                 Each column shows A_l / max_l A_l (mean over seeds; brighter = closer to the maximum), crosses mark l* = argmax_l A_l for each seed, \
@@ -138,19 +119,17 @@ public struct Fig3Figure: FigureSpec {
                 The paper's slope is 3/5 = 0.6; the infinite-width theory's own slope over L ∈ [10, 100] is 0.81 (figure 'theory', claim theory.equilibrium.slope.depths10to100). \
                 Whether the slope reproduces 3/5 is the verdict of the fig3 claims below; docs/calibration.md compares the quick protocol with the paper's and measures the quick slope's seed spread.
                 """,
-            images: [stem + ".png", stem + ".pdf"],
             protocolSettings: settings,
             notes: notes,
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
-        result.protocolFamily = family == .paper ? nil : family.rawValue
-        return result
+            configurationHashes: hashes,
+            protocolFamily: family == .paper ? nil : family.rawValue)
     }
 }
 
 /// Why the scaling-law figures cannot run.
 public enum ScalingLawError: Error, CustomStringConvertible, Equatable {
-    /// The candidate named in the environment is not defined.
+    /// The candidate named by `--candidate` is not defined.
     case unknownCandidate(String, known: [String])
     /// `--depths` named a depth the paper's table for the dataset does not have.
     case unknownDepths([Int], dataset: DatasetName, known: [Int])
@@ -158,7 +137,7 @@ public enum ScalingLawError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unknownCandidate(name, known):
-            return "\(Fig3Figure.candidateVariable)=\(name) names no calibration candidate; use one of \(known.joined(separator: ", ")) or unset it."
+            return "--candidate \(name) names no calibration candidate; use one of \(known.joined(separator: ", ")), or leave the flag out for the quick protocol."
         case let .unknownDepths(depths, dataset, known):
             return "--depths \(depths.map(String.init).joined(separator: ",")): the paper's table for \(dataset.displayName) has depths "
                 + known.map(String.init).joined(separator: ", ") + "; choose among them."

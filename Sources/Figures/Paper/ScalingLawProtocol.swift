@@ -238,20 +238,6 @@ public struct ScalingLawProtocol: Hashable, Sendable {
         (0..<max(1, seedsPerDepth)).map { base &+ UInt64($0) }
     }
 
-    /// Runs every spec through `context`, shallowest depth first (each depth's seeds in
-    /// parallel), so that an interrupted long run leaves the cheap depths finished and cached.
-    /// Results come in the order of ``specs(baseSeed:)``.
-    public func run(in context: FigureContext) -> [Result<RunRecord, Error>] {
-        var byDepth: [Int: [Result<RunRecord, Error>]] = [:]
-        for setting in depths.sorted(by: { $0.depth < $1.depth }) {
-            let results = context.run(seeds(base: context.seed).map { spec(for: setting, seed: $0) })
-            byDepth[setting.depth] = results
-            // Interrupted (Ctrl-C): stop here; the figure reports it and the same command resumes.
-            if results.contains(where: { if case let .failure(error) = $0 { return error is RunError }; return false }) { break }
-        }
-        return depths.flatMap { byDepth[$0.depth] ?? [] }
-    }
-
     /// Every run, depth-major then seed.
     public func specs(baseSeed: UInt64) -> [RunSpec] {
         depths.flatMap { setting in seeds(base: baseSeed).map { spec(for: setting, seed: $0) } }

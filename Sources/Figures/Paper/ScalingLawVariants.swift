@@ -11,12 +11,10 @@ public struct Fig8Figure: FigureSpec {
     public let paperReference = "Figure 8, Section 4 and Appendix E"
     public let datasets: [DatasetName] = [.fashionMNIST]
 
-    public init() {}
-
     /// (a), (b), (c) for a profile; (a) is Fig 3's protocol, so its runs come from the cache.
     static func protocols(profile: Profile, seedsPerDepth: Int? = nil, depths: [Int]? = nil,
-                          environment: [String: String]) throws -> [ScalingLawProtocol] {
-        let base = try Fig3Figure.protocolFor(.fashionMNIST, profile: profile, depths: depths, environment: environment)
+                          candidate: String? = nil) throws -> [ScalingLawProtocol] {
+        let base = try Fig3Figure.protocolFor(.fashionMNIST, profile: profile, depths: depths, candidate: candidate)
         // Under --quick one seed per depth (the first of Fig 3's), so that (b) and (c), which
         // need about 4× as many epochs, stay affordable; --full keeps Fig 3's seeds; --seeds overrides both.
         let seeds = seedsPerDepth ?? (profile == .quick ? 1 : base.seedsPerDepth)
@@ -28,15 +26,14 @@ public struct Fig8Figure: FigureSpec {
     }
 
     /// Claim ids (suffix ".quick" under --quick).
-    static func claimIds(profile: Profile) -> (learningRate: String, batch: String) {
-        let suffix = profile == .quick ? ".quick" : ""
-        return ("fig8.intercept.lowerLearningRate" + suffix, "fig8.intercept.largerBatch" + suffix)
+    static func claimIds(profile: Profile) -> (learningRate: ClaimID, batch: ClaimID) {
+        profile == .quick ? (.fig8InterceptLowerLearningRateQuick, .fig8InterceptLargerBatchQuick)
+            : (.fig8InterceptLowerLearningRate, .fig8InterceptLargerBatch)
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let protocols = try Self.protocols(profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
-                                           environment: ProcessInfo.processInfo.environment)
+                                           candidate: context.calibrationCandidate)
         let ids = Self.claimIds(profile: context.profile)
         let availability = DatasetLocator.availability(of: .fashionMNIST, dataDirectory: context.dataDirectory)
         let letters = ["(a) tuned learning rates, batch 128", "(b) learning rates / 4, batch 128", "(c) tuned learning rates, batch 512"]
@@ -48,11 +45,10 @@ public struct Fig8Figure: FigureSpec {
             // All three protocols' runs at once, so that --jobs is used even with one seed per depth.
             let specLists = protocols.map { $0.specs(baseSeed: context.seed) }
             context.log("fig8: \(specLists.reduce(0) { $0 + $1.count }) runs over protocols " + protocols.map { "'\($0.name)'" }.joined(separator: ", "))
-            var results = context.run(specLists.flatMap { $0 })[...]
-            for (protocolUsed, specs) in zip(protocols, specLists) {
-                let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, results: Array(results.prefix(specs.count)))
-                results = results.dropFirst(specs.count)
-                if let error = curve.firstError as? RunError { throw error }
+            let outcomes = context.execute(specLists.flatMap { $0 })
+            if let interruption = outcomes.interruption { throw interruption }
+            for protocolUsed in protocols {
+                let curve = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed, outcomes: outcomes)
                 curves.append(curve)
                 hashes += curve.hashes
             }
@@ -61,13 +57,14 @@ public struct Fig8Figure: FigureSpec {
                 let incomplete = [0, index].compactMap { i in curves[i].completenessSentence.map { "\(letters[i]): \($0)" } }
                 return incomplete.isEmpty ? nil : incomplete.joined(separator: "; ")
             }
-            let standard = try Self.protocols(profile: context.profile, environment: [:])
+            let standard = try Self.protocols(profile: context.profile)
             let changed = zip(protocols, standard).compactMap { $0.differences(from: $1) }.first
             for (index, id) in [(1, ids.learningRate), (2, ids.batch)] {
                 let letter = index == 1 ? "b" : "c"
-                if let shift = InterceptShift(base: curves[0], varied: curves[index]) {
+                if let shift = InterceptShift(base: curves[0], varied: curves[index], bootstrapSeed: context.seed) {
                     measurements.append(ClaimMeasurement(
                         claimId: id, value: shift.shift,
+                        uncertainty: .bootstrap(.pairedBootstrap, shift.bootstrapInterval, sampleSize: shift.pairCount),
                         detail: "C(\(letter)) − C(a) with C = mean of log l* − (3/5) log L (the least-squares intercept of slope 3/5) over the "
                             + "\(shift.pairCount) (depth, seed) pairs at \(shift.depthCount) depths that both protocols finished: "
                             + "C(a) = \(NumberText.format(shift.base)), C(\(letter)) = \(NumberText.format(shift.varied)); "
@@ -96,24 +93,21 @@ public struct Fig8Figure: FigureSpec {
             : zip(curves, letters).map { $0.0.panel(title: $0.1) }
         // One legend (on the last panel) is enough: the three panels draw the same series.
         for index in panels.indices.dropLast() { panels[index].legend = .none }
-        try PlotFigure(panels: panels, columns: 3, panelSize: (width: 330, height: 280)).render(
-            png: context.outputDirectory.appendingPathComponent("fig8.png"),
-            pdf: context.outputDirectory.appendingPathComponent("fig8.pdf"))
+        let plot = PlotFigure(panels: panels, columns: 3, panelSize: (width: 330, height: 280))
         var settings = protocols[0].settingRows
         settings.append(.init("(b)", "every learning rate × 0.25, epoch cap × 4"))
         settings.append(.init("(c)", "batch size 512, epoch cap × 4"))
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: plot,
             caption: """
                 Fashion-MNIST FFNNs of depth 10–100, as Fig 3: (a) the paper's tuned per-depth learning rates, batch 128 (the runs of Fig 3); \
                 (b) learning rates 4× smaller; (c) batch 512. Columns: A_l / max_l A_l after training; crosses: l* per seed; \
                 solid: free fit; dashed: slope 3/5 with its intercept C. The paper reports C rising in (b) and (c) relative to (a).
                 """,
-            images: ["fig8.png", "fig8.pdf"],
             protocolSettings: settings,
             notes: notes + ScalingLawClaims.commonNotes(profile: context.profile),
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
+            configurationHashes: hashes)
     }
 }
 
@@ -131,9 +125,14 @@ struct InterceptShift: Equatable {
     var pairCount: Int
     /// Distinct depths among them.
     var depthCount: Int
+    /// Percentile 95% interval of the shift over a cluster bootstrap of the pairs: depths drawn
+    /// with replacement, then pairs within each drawn depth with replacement (as the slope's,
+    /// see ``ScalingLawFit``); the shift of a resample is the mean of its log l*(varied) − log l*(base),
+    /// since the 3/5 log L terms cancel within a pair. Nil with fewer than two depths.
+    var bootstrapInterval: ClosedRange<Double>?
 
     /// Nil when the shared pairs cover fewer than two depths.
-    init?(base: ScalingLawCurve, varied: ScalingLawCurve) {
+    init?(base: ScalingLawCurve, varied: ScalingLawCurve, bootstrapResamples: Int = 2000, bootstrapSeed: UInt64 = 0) {
         struct Key: Hashable { var depth: Int; var seed: UInt64 }
         let variedPeaks = Dictionary(varied.points.map { (Key(depth: $0.depth, seed: $0.seed), $0.peakLayer) }, uniquingKeysWith: { a, _ in a })
         let pairs = base.points.compactMap { point in
@@ -148,6 +147,16 @@ struct InterceptShift: Equatable {
         shift = self.varied - self.base
         pairCount = pairs.count
         depthCount = Set(pairs.map(\.depth)).count
+        let differences = Dictionary(grouping: pairs, by: \.depth).sorted { $0.key < $1.key }
+            .map { $0.value.map { log(Double($0.varied)) - log(Double($0.base)) } }
+        bootstrapInterval = Self.clusterBootstrap(differences, resamples: bootstrapResamples, seed: bootstrapSeed)
+    }
+
+    /// Percentile 95% interval of the mean over cluster-bootstrap resamples of `groups` (see ``ClusterBootstrap``).
+    static func clusterBootstrap(_ groups: [[Double]], resamples: Int, seed: UInt64) -> ClosedRange<Double>? {
+        ClusterBootstrap.percentileInterval(groups, resamples: resamples, seed: seed, label: "intercept shift bootstrap") { drawn in
+            drawn.reduce(0, +) / Double(drawn.count)
+        }
     }
 }
 
@@ -164,16 +173,13 @@ public struct DepthTableFigure: FigureSpec {
         self.dataset = dataset
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let protocolUsed = try Fig3Figure.protocolFor(dataset, in: context)
         let availability = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory)
         var curve: ScalingLawCurve?
         var notes: [String] = []
         if availability.isPresent || context.cachedOnly {
-            let built = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: context.seed,
-                                        results: protocolUsed.run(in: context))
-            if let error = built.firstError as? RunError { throw error }
+            let built = try ScalingLawCurve.measure(protocolUsed, in: context)
             if let partial = built.completenessSentence { notes.append("\(dataset.displayName): \(partial).") }
             curve = built
         } else {
@@ -201,17 +207,14 @@ public struct DepthTableFigure: FigureSpec {
             Panel(title: "Final test accuracy", xAxis: .linear("depth L"), yAxis: .linear("test accuracy (%)"), series: accuracySeries, legend: .auto),
             Panel(title: "Epochs trained", xAxis: .linear("depth L"), yAxis: .log10("epochs"), series: epochSeries, legend: .auto),
         ], columns: 2)
-        try figure.render(png: context.outputDirectory.appendingPathComponent("\(id).png"),
-                          pdf: context.outputDirectory.appendingPathComponent("\(id).pdf"))
         var settings = protocolUsed.settingRows
         if let curve { settings += DepthTableRows.rows(curve) }
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: "Per depth: width, learning rate, epochs actually run and final test accuracy of the Fig 3 runs on \(dataset.displayName), against Table \(PaperDepthTables.tableNumber(for: dataset) ?? 0) of the paper (rows under Protocol).",
-            images: ["\(id).png", "\(id).pdf"],
             protocolSettings: settings,
             notes: notes + ScalingLawClaims.commonNotes(profile: context.profile),
             measurements: [],
-            provenance: Provenance.current(seed: context.seed, hashes: curve?.hashes ?? [], started: started))
+            configurationHashes: curve?.hashes ?? [])
     }
 }

@@ -10,11 +10,19 @@ import Foundation
 enum SecondOrderSupport {
     /// A cached Codable result in `<cache>/second-order/<name>-<hash>.json`, computed on a miss;
     /// nil on a miss under `--cached-only`, which trains nothing.
+    /// - Throws: `FileError.corrupt` naming the file when it exists but cannot be read or decoded
+    ///   (as `RunCache` does for run records: exit 65), so a damaged cache is never silently recomputed.
     static func cached<Value: Codable>(_ type: Value.Type, name: String, hash: String, in context: FigureContext,
                                        compute: () throws -> Value) throws -> Value? {
         let url = context.cacheDirectory.appendingPathComponent("second-order", isDirectory: true)
             .appendingPathComponent("\(name)-\(hash).json")
-        if let data = try? Data(contentsOf: url), let value = try? JSONDecoder().decode(Value.self, from: data) {
+        if FileManager.default.fileExists(atPath: url.path) {
+            let value: Value
+            do {
+                value = try JSONDecoder().decode(Value.self, from: try Data(contentsOf: url))
+            } catch {
+                throw FileError.corrupt(path: url.path, reason: "it is not a valid cached \(name) result (\(JSONErrorText.describe(error))); delete it to recompute it")
+            }
             context.log("\(name): cached result \(hash)")
             return value
         }
@@ -30,9 +38,6 @@ enum SecondOrderSupport {
     static func missingReason(_ dataset: DatasetName, _ availability: DatasetAvailability) -> String {
         "\(dataset.displayName) is \(availability)"
     }
-
-    /// The first `count` entries of a curve's x (for log axes: x + 1 when steps start at 0).
-    static func stepAxis(_ steps: [Int]) -> [Double] { steps.map { Double($0) } }
 }
 
 // MARK: - Theorem A
@@ -50,7 +55,13 @@ public struct TheoremAFigure: FigureSpec {
     public let paperReference = "Appendix B.4 (Theorem A), B.5.2 (Approximation 2), D.2 (Eq. 23)"
     public let datasets: [DatasetName] = [.fashionMNIST]
 
-    public init() {}
+    /// How every quantity of the figure is computed.
+    static let methodNotes = [
+        "All second-order quantities are exact float64 computations: H_w v by Pearlmutter's R-operator through the network (tested against central differences of gradients and the dense Hessian), Ψv by back-propagation of v.",
+        "Ψ^i(x) = ∇_θ f_i(x), H^i(x) = ∇²_θ f_i(x); w = ∇_F ℒ for the mean cross-entropy over the samples; Ỹ = C Y with the full centring of Eq. 6.",
+        "Relative errors: ‖H^i(x)θ/(L−1) − Ψ^i(x)‖/‖Ψ^i(x)‖ maximised over samples and outputs; for the step, ‖(η/(L−1))H_wθ − η∇ℒ‖/‖η∇ℒ‖.",
+        "With biases the bias entries b_l enter f with homogeneity degree L − l instead of the L − l + 1 of W_l, so the identity breaks; the with-bias networks draw biases ~ N(0, 0.1²).",
+    ]
 
     struct Settings {
         var depths: [Int]
@@ -76,20 +87,14 @@ public struct TheoremAFigure: FigureSpec {
         }
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let s = settings(context.profile)
         let availability = DatasetLoader.availability(of: .fashionMNIST, dataDirectory: context.dataDirectory)
-        let claimIds = ["thmA.featureIdentity.maxRelativeError", "thmA.gradientStep.maxRelativeError",
-                        "thmA.firstOrder.errorExponent", "thmA.withBiases.featureIdentityError"]
+        let claimIds: [ClaimID] = [.thmAFeatureIdentityMaxRelativeError, .thmAGradientStepMaxRelativeError,
+                                   .thmAFirstOrderErrorExponent, .thmAWithBiasesFeatureIdentityError]
         var measurements: [ClaimMeasurement] = []
         var panels: [Panel] = []
-        var notes = [
-            "All second-order quantities are exact float64 computations: H_w v by Pearlmutter's R-operator through the network (tested against central differences of gradients and the dense Hessian), Ψv by back-propagation of v.",
-            "Ψ^i(x) = ∇_θ f_i(x), H^i(x) = ∇²_θ f_i(x); w = ∇_F ℒ for the mean cross-entropy over the samples; Ỹ = C Y with the full centring of Eq. 6.",
-            "Relative errors: ‖H^i(x)θ/(L−1) − Ψ^i(x)‖/‖Ψ^i(x)‖ maximised over samples and outputs; for the step, ‖(η/(L−1))H_wθ − η∇ℒ‖/‖η∇ℒ‖.",
-            "With biases the bias entries b_l enter f with homogeneity degree L − l instead of the L − l + 1 of W_l, so the identity breaks; the with-bias networks draw biases ~ N(0, 0.1²).",
-        ]
+        var notes = Self.methodNotes
         if availability.isPresent {
             let split = try DatasetLoader.load(.fashionMNIST, dataDirectory: context.dataDirectory)
             var generator = SeededGenerator(seed: context.seed).derived("thmA").derived("samples")
@@ -120,11 +125,11 @@ public struct TheoremAFigure: FigureSpec {
             let worstStep = stepErrors.joined().max() ?? .nan
             let leastBias = biasErrors.joined().min() ?? .nan
             let grid = "depths \(s.depths.map(String.init).joined(separator: ", ")) × widths \(s.widths.map(String.init).joined(separator: ", ")), \(s.samples) Fashion-MNIST training images, all 10 outputs"
-            measurements.append(ClaimMeasurement(claimId: claimIds[0], value: worstFeature,
+            measurements.append(ClaimMeasurement(claimId: claimIds[0], value: worstFeature, uncertainty: .deterministic(worstFeature),
                                                  detail: "max over \(grid) of ‖H^i(x)θ/(L−1) − Ψ^i(x)‖/‖Ψ^i(x)‖, bias-free He-initialised networks"))
-            measurements.append(ClaimMeasurement(claimId: claimIds[1], value: worstStep,
+            measurements.append(ClaimMeasurement(claimId: claimIds[1], value: worstStep, uncertainty: .deterministic(worstStep),
                                                  detail: "max over \(grid) of ‖(η/(L−1))H_wθ − η∇ℒ‖/‖η∇ℒ‖, η = \(s.learningRate), mean cross-entropy"))
-            measurements.append(ClaimMeasurement(claimId: claimIds[3], value: leastBias,
+            measurements.append(ClaimMeasurement(claimId: claimIds[3], value: leastBias, uncertainty: .deterministic(leastBias),
                                                  detail: "min over \(grid) of the feature-identity error of the same networks with biases ~ N(0, 0.1²): the check detects a broken identity"))
 
             // First-order bookkeeping.
@@ -146,7 +151,7 @@ public struct TheoremAFigure: FigureSpec {
             let fit = try? LinearFit(x: small.map { log10($0.0) }, y: small.map { log10($0.1) })
             if let fit {
                 measurements.append(ClaimMeasurement(
-                    claimId: claimIds[2], value: fit.slope,
+                    claimId: claimIds[2], value: fit.slope, uncertainty: .deterministic(fit.slope),
                     detail: "OLS slope of log ‖ΔΨỸ − H_ỸΔθ‖/‖H_ỸΔθ‖ on log η over η ∈ [10^-8, 10^-6] (\(small.count) step sizes), depth \(s.firstOrderDepth), width \(s.firstOrderWidth), \(firstOrderSample.count) samples; errors "
                         + errors.map { NumberText.format($0) }.joined(separator: ", ")))
             } else {
@@ -186,16 +191,13 @@ public struct TheoremAFigure: FigureSpec {
                       Panel(title: "First order in η", xAxis: .log10("η"), yAxis: .log10("error"))]
         }
         let figure = PlotFigure(panels: panels, columns: 3)
-        try figure.render(png: context.outputDirectory.appendingPathComponent("thmA.png"),
-                          pdf: context.outputDirectory.appendingPathComponent("thmA.pdf"))
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: """
                 (a) Largest relative error of Theorem A's identity Ψ^i(x) = H^i(x)θ/(L−1) over inputs x and outputs i, for bias-free He-initialised ReLU networks (solid) and the same networks with random biases (dashed), against depth. \
                 (b) Relative error of the gradient-step form θ(t+1) = (I − η/(L−1)H_w)θ(t) of one full-batch step of the mean cross-entropy. Errors that are exactly zero in float64 are drawn at 10^{-17}. \
                 (c) Over one full-batch step of size η: relative error of H_ỸΔθ as the change of ΨỸ (Eq. 9, Approximation 2; ∝ η, so first order is exact) and 1 − corr(ΔΨỸ, −ηH_wΨỸ) (Eq. 10/23, which also uses Approximation 1).
                 """,
-            images: ["thmA.png", "thmA.pdf"],
             protocolSettings: [
                 .init("dataset", "Fashion-MNIST training images (standardised), class-balanced"),
                 .init("depths × widths", "\(s.depths.map(String.init).joined(separator: ", ")) × \(s.widths.map(String.init).joined(separator: ", "))"),
@@ -205,7 +207,7 @@ public struct TheoremAFigure: FigureSpec {
                 .init("precision", "float64 throughout"),
             ],
             notes: notes, measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: [], started: started))
+            configurationHashes: [])
     }
 }
 
@@ -219,8 +221,6 @@ public struct Fig6Figure: FigureSpec {
     public let paperReference = "Figure 6, Appendix B.5.1"
     public let datasets: [DatasetName] = [.fashionMNIST, .cifar10]
 
-    public init() {}
-
     func configurations(_ profile: Profile, dataset: DatasetName, seed: UInt64) -> [CollinearityConfiguration] {
         let depths = [5, 10, 20]
         return depths.map { depth in
@@ -232,19 +232,19 @@ public struct Fig6Figure: FigureSpec {
         }
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         var measurements: [ClaimMeasurement] = []
         var panels: [Panel] = []
         var hashes: [String] = []
         var usedDatasets: [String] = []
         for dataset in datasets {
             let availability = DatasetLoader.availability(of: dataset, dataDirectory: context.dataDirectory)
-            let claimPrefix = dataset == .fashionMNIST ? "fig6.fashionMNIST" : "fig6.cifar10"
+            let (initialId, minimumId): (ClaimID, ClaimID) = dataset == .fashionMNIST
+                ? (.fig6FashionMNISTInitial, .fig6FashionMNISTFirstEpochMinimum) : (.fig6CIFAR10Initial, .fig6CIFAR10FirstEpochMinimum)
             guard availability.isPresent else {
                 let reason = SecondOrderSupport.missingReason(dataset, availability)
-                measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).initial", notRunBecause: reason))
-                measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).firstEpochMinimum", notRunBecause: reason))
+                measurements.append(ClaimMeasurement(claimId: initialId, notRunBecause: reason))
+                measurements.append(ClaimMeasurement(claimId: minimumId, notRunBecause: reason))
                 panels.append(Panel(title: "\(dataset.displayName): no data", xAxis: .linear("step"), yAxis: .linear("−corr(Ỹ, w_{t})")))
                 continue
             }
@@ -258,8 +258,8 @@ public struct Fig6Figure: FigureSpec {
                                                                 in: context, compute: { try CollinearityTrace.run(configuration, split: split) }) else {
                     if configuration.depth == 10 {
                         let reason = "the depth-10 first-epoch trace (\(configuration.configurationHash)) is not in the cache (--cached-only trains nothing)"
-                        measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).initial", notRunBecause: reason))
-                        measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).firstEpochMinimum", notRunBecause: reason))
+                        measurements.append(ClaimMeasurement(claimId: initialId, notRunBecause: reason))
+                        measurements.append(ClaimMeasurement(claimId: minimumId, notRunBecause: reason))
                     }
                     continue
                 }
@@ -267,9 +267,9 @@ public struct Fig6Figure: FigureSpec {
                 series.append(Series(label: "L = \(configuration.depth)", x: epochs, y: trace.negativeCorrelation, style: .line(index, marker: .circle)))
                 if configuration.depth == 10 {
                     let detail = "depth 10, width 256, \(trace.configuration.probePerClass * 10)-sample class-balanced training probe, SGD lr 0.003 momentum 0.9, batch 128, \(trace.stepsPerEpoch) steps per epoch"
-                    measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).initial", value: trace.negativeCorrelation.first ?? .nan,
+                    measurements.append(ClaimMeasurement(claimId: initialId, value: trace.negativeCorrelation.first ?? .nan, uncertainty: .singleRun,
                                                          detail: "−corr(Ỹ, w_0) at initialisation, " + detail))
-                    measurements.append(ClaimMeasurement(claimId: "\(claimPrefix).firstEpochMinimum", value: trace.negativeCorrelation.min() ?? .nan,
+                    measurements.append(ClaimMeasurement(claimId: minimumId, value: trace.negativeCorrelation.min() ?? .nan, uncertainty: .singleRun,
                                                          detail: "min over \(trace.steps.count) log-spaced steps of the first epoch of −corr(Ỹ, w_t), " + detail
                                                             + "; values " + trace.negativeCorrelation.map { NumberText.format($0) }.joined(separator: ", ")))
                 }
@@ -278,16 +278,13 @@ public struct Fig6Figure: FigureSpec {
                                 yAxis: .linear("−corr(Ỹ, w_{t})"), series: series, legend: .bottomLeft))
         }
         let figure = PlotFigure(panels: panels, columns: 2)
-        try figure.render(png: context.outputDirectory.appendingPathComponent("fig6.png"),
-                          pdf: context.outputDirectory.appendingPathComponent("fig6.pdf"))
         let sample = configurations(context.profile, dataset: .fashionMNIST, seed: context.seed)[0]
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: """
                 −corr(Ỹ, w_t) between the centred one-hot targets Ỹ = CY and the loss gradient w_t = ∇_F ℒ on a fixed class-balanced training probe, over the first epoch of SGD training of width-256 ReLU FFNNs of depth 5, 10 and 20 (x: fraction of the epoch; measured at step 0 and about 8 log-spaced steps per decade). \
                 Datasets: \(usedDatasets.isEmpty ? "none present" : usedDatasets.joined(separator: ", ")).
                 """,
-            images: ["fig6.png", "fig6.pdf"],
             protocolSettings: [
                 .init("architecture", "ReLU FFNN with biases, width 256, depths 5, 10, 20, He initialisation"),
                 .init("optimiser", "SGD, lr 0.003, momentum 0.9, weight decay 5·10^-4, batch 128"),
@@ -302,7 +299,7 @@ public struct Fig6Figure: FigureSpec {
                 "The paper does not state weight decay or momentum for Fig. 6; the Fig. 2/7 protocol (SGD with momentum and weight decay, lr 0.003) is used with momentum 0.9 and weight decay 5·10^-4.",
             ],
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
+            configurationHashes: hashes)
     }
 }
 
@@ -324,8 +321,6 @@ public struct Fig5Figure: FigureSpec {
     /// Steps over which the Fig 5a claim averages the correlation ("the first steps").
     static let earlySteps = 10
 
-    public init() {}
-
     func configuration(_ profile: Profile, dataset: DatasetName, seed: UInt64) -> HessianStudyConfiguration {
         switch profile {
         case .quick:
@@ -337,8 +332,7 @@ public struct Fig5Figure: FigureSpec {
         }
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         var measurements: [ClaimMeasurement] = []
         var panels: [Panel] = []
         var hashes: [String] = []
@@ -352,8 +346,9 @@ public struct Fig5Figure: FigureSpec {
         ]
         for dataset in datasets {
             let availability = DatasetLoader.availability(of: dataset, dataDirectory: context.dataDirectory)
-            let prefix = dataset == .fashionMNIST ? "fig5.fashionMNIST" : "fig5.cifar10"
-            let claimIds = ["\(prefix).updateCorrelation.early", "\(prefix).energy.layer7OverExtremesAtRise", "\(prefix).eigenvalue.peakAtRise"]
+            let claimIds: [ClaimID] = dataset == .fashionMNIST
+                ? [.fig5FashionMNISTUpdateCorrelationEarly, .fig5FashionMNISTEnergyLayer7OverExtremesAtRise, .fig5FashionMNISTEigenvaluePeakAtRise]
+                : [.fig5CIFAR10UpdateCorrelationEarly, .fig5CIFAR10EnergyLayer7OverExtremesAtRise, .fig5CIFAR10EigenvaluePeakAtRise]
             guard availability.isPresent else {
                 let reason = SecondOrderSupport.missingReason(dataset, availability)
                 measurements += claimIds.map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
@@ -374,7 +369,7 @@ public struct Fig5Figure: FigureSpec {
             }
             let early = Array(study.updateCorrelation.prefix(Self.earlySteps))
             measurements.append(ClaimMeasurement(
-                claimId: claimIds[0], value: early.reduce(0, +) / Double(max(1, early.count)),
+                claimId: claimIds[0], value: early.reduce(0, +) / Double(max(1, early.count)), uncertainty: .singleRun,
                 detail: "mean over steps 0–\(early.count - 1) of corr(Ψ(t+1)Ỹ − Ψ(t)Ỹ, −H_w(t)Ψ(t)Ỹ), U = I; values "
                     + early.map { NumberText.format($0) }.joined(separator: ", ")
                     + "; control, corr with the exact first-order change H_ỸΔθ (Eq. 9) over the same steps: "
@@ -390,11 +385,11 @@ public struct Fig5Figure: FigureSpec {
                 let rise = study.moments[1]
                 let ratio = rise.meanEnergy(layer: 7) / max(rise.meanEnergy(layer: 1), rise.meanEnergy(layer: 10))
                 measurements.append(ClaimMeasurement(
-                    claimId: claimIds[1], value: ratio,
+                    claimId: claimIds[1], value: ratio, uncertainty: .singleRun,
                     detail: "mean energy of the top \(configuration.eigenpairs) eigenvectors of H_w in layer 7 divided by the larger of layers 1 and 10, at the middle of the alignment rise (step \(rise.step)); " + summary))
                 let tops = study.moments.map { abs($0.eigenvalues.first ?? .nan) }
                 measurements.append(ClaimMeasurement(
-                    claimId: claimIds[2], value: tops[1] / max(tops[0], tops[2]),
+                    claimId: claimIds[2], value: tops[1] / max(tops[0], tops[2]), uncertainty: .singleRun,
                     detail: "top |λ| of H_w at the rise divided by the larger of initialisation and after (paper, CIFAR-10: 2, 15, 6 → 2.5); measured "
                         + tops.map { NumberText.format($0) }.joined(separator: ", ")
                         + "; largest Lanczos residual of the top pair: " + study.moments.map { NumberText.format($0.residualNorms.first ?? .nan) }.joined(separator: ", ")))
@@ -403,18 +398,15 @@ public struct Fig5Figure: FigureSpec {
             panels += Self.panels(study: study, dataset: dataset)
         }
         let figure = PlotFigure(panels: panels, columns: 3)
-        try figure.render(png: context.outputDirectory.appendingPathComponent("fig5.png"),
-                          pdf: context.outputDirectory.appendingPathComponent("fig5.pdf"))
         let c = configuration(context.profile, dataset: .fashionMNIST, seed: context.seed)
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: """
                 (a) corr(Ψ(t+1)Ỹ − Ψ(t)Ỹ, −H_w(t)Ψ(t)Ỹ) over full-batch gradient steps of a bias-free depth-10 FFNN (Eq. 10, which needs Approximation 1), the same change against its exact first-order prediction H_Ỹ(t)Δθ (Eq. 9), and the two predictions against each other (the η → 0 limit of the first curve, where only Approximation 1 separates them). \
                 (b) Layer alignments A_1, A_7, A_10 (Eq. 7) on a class-balanced probe from the training set; vertical markers: the three moments. \
                 (c–e) Energy ‖v_i|_l‖² of the top-\(c.eigenpairs) eigenvectors of H_w (ranked by |λ|) in layers 1, 7 and 10 at initialisation, at the middle of the rise of the mean alignment, and at the end. \
                 (f) Mean energy per layer of those eigenvectors at the three moments. Datasets: \(usedDatasets.isEmpty ? "none present" : usedDatasets.joined(separator: ", ")).
                 """,
-            images: ["fig5.png", "fig5.pdf"],
             protocolSettings: [
                 .init("architecture", "bias-free ReLU FFNN, depth \(c.depth), width \(c.width), He initialisation"),
                 .init("training", "full-batch gradient descent, η = \(c.learningRate), \(c.steps) steps, mean cross-entropy"),
@@ -425,7 +417,7 @@ public struct Fig5Figure: FigureSpec {
                 .init("Fig 5a claim window", "steps 0–\(Self.earlySteps - 1)"),
             ],
             notes: notes, measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: hashes, started: started))
+            configurationHashes: hashes)
     }
 
     static func panels(study: HessianStudyResult, dataset: DatasetName) -> [Panel] {

@@ -30,8 +30,6 @@ public struct TheoryFigure: FigureSpec {
         ("10–100", 10, 100), ("100–1000", 100, 1000), ("10^{3}–10^{5}", 1000, 100_000),
     ]
 
-    public init() {}
-
     /// Monte Carlo settings per profile.
     func monteCarlo(_ profile: Profile, seed: UInt64) -> [FiniteWidthSignalCheck.Configuration] {
         let widths = profile == .quick ? [128, 256, 512, 1024] : [128, 256, 512, 1024, 2048]
@@ -43,8 +41,7 @@ public struct TheoryFigure: FigureSpec {
         }
     }
 
-    public func produce(in context: FigureContext) throws -> FigureResult {
-        let started = Date()
+    public func content(in context: FigureContext) throws -> FigureContent {
         let sequences = initialCorrelations.map { CorrelationSequence(initialCorrelation: $0, count: maximumDepth) }
         let primary = sequences[initialCorrelations.firstIndex(of: primaryCorrelation)!]
         var measurements: [ClaimMeasurement] = []
@@ -52,24 +49,24 @@ public struct TheoryFigure: FigureSpec {
         // (a) Forward loss.
         let forwardFit = try Self.powerLawFit(range: 1000...maximumDepth) { l in primary.oneMinusCorrelation[l - 1] }
         measurements.append(ClaimMeasurement(
-            claimId: "theory.forward.exponent", value: forwardFit.slope,
+            claimId: .theoryForwardExponent, value: forwardFit.slope, uncertainty: .deterministic(forwardFit.slope),
             detail: "OLS of log(1 − c_l) on log l, l ∈ [10^3, 10^5] (41 log-spaced layers), c_1 = 0.5; R² = \(NumberText.format(forwardFit.rSquared))"))
         let scaledLoss = pow(Double(maximumDepth), 2) * primary.oneMinusCorrelation[maximumDepth - 1]
         measurements.append(ClaimMeasurement(
-            claimId: "theory.forward.constant", value: scaledLoss,
+            claimId: .theoryForwardConstant, value: scaledLoss, uncertainty: .deterministic(scaledLoss),
             detail: "l²(1 − c_l) at l = 10^5, c_1 = 0.5 (closed-form limit 9π²/2 = \(NumberText.format(EquilibriumLayer.forwardLossConstant)))"))
 
         // (b) Backward ratio.
         let backwardFit = try Self.powerLawFit(range: 1000...10_000) { l in primary.backwardRatio(layer: l, depth: maximumDepth) }
         measurements.append(ClaimMeasurement(
-            claimId: "theory.backward.exponent", value: backwardFit.slope,
+            claimId: .theoryBackwardExponent, value: backwardFit.slope, uncertainty: .deterministic(backwardFit.slope),
             detail: "OLS of log(ζ_L/ζ_l) on log l for L = 10^5, l ∈ [10^3, 10^4] (l/L ≤ 0.1), c_1 = 0.5"))
         let halfway = primary.backwardRatio(layer: maximumDepth / 2, depth: maximumDepth)
         let halfwayErrors = [1000, 10_000, 100_000].map { L in
             (L, abs(primary.backwardRatio(layer: L / 2, depth: L) - 0.125))
         }
         measurements.append(ClaimMeasurement(
-            claimId: "theory.backward.alpha", value: halfway,
+            claimId: .theoryBackwardAlpha, value: halfway, uncertainty: .deterministic(halfway),
             detail: "ζ_L/ζ_{L/2} at L = 10^5 (α = 1/2, α³ = 0.125); |error| = "
                 + halfwayErrors.map { "\(NumberText.format($0.1)) at L = \($0.0)" }.joined(separator: ", ")))
 
@@ -86,15 +83,15 @@ public struct TheoryFigure: FigureSpec {
                 let fit = try? LinearFit(x: points.map { log(Double($0.0)) }, y: points.map { log($0.1!) })
                 row.append(fit.map { NumberText.format($0.slope) } ?? "—")
                 if let fit, initialCorrelations[index] == primaryCorrelation {
-                    let claim: String
+                    let claim: ClaimID
                     switch range.low {
-                    case 10: claim = "theory.equilibrium.slope.depths10to100"
-                    case 100: claim = "theory.equilibrium.slope.depths100to1000"
-                    default: claim = "theory.equilibrium.slope.asymptotic"
+                    case 10: claim = .theoryEquilibriumSlopeDepths10to100
+                    case 100: claim = .theoryEquilibriumSlopeDepths100to1000
+                    default: claim = .theoryEquilibriumSlopeAsymptotic
                     }
                     let ci = fit.slopeConfidenceInterval().map { "[\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "—"
                     measurements.append(ClaimMeasurement(
-                        claimId: claim, value: fit.slope,
+                        claimId: claim, value: fit.slope, uncertainty: .deterministic(fit.slope),
                         detail: "OLS of log l* on log L over \(points.count) depths in [\(range.low), \(range.high)], c_1 = 0.5; 95% CI \(ci)"))
                 }
             }
@@ -106,7 +103,7 @@ public struct TheoryFigure: FigureSpec {
         }
         let worst = asymptoticSlopes.map { abs($0 - 0.6) }.max() ?? .nan
         measurements.append(ClaimMeasurement(
-            claimId: "theory.equilibrium.slope.asymptotic.allInitialCorrelations", value: worst,
+            claimId: .theoryEquilibriumSlopeAsymptoticAllInitialCorrelations, value: worst, uncertainty: .deterministic(worst),
             detail: "max over c_1 ∈ {\(initialCorrelations.map { "\($0)" }.joined(separator: ", "))} of |slope − 3/5| over L ∈ [10^3, 10^5]; slopes "
                 + asymptoticSlopes.map { NumberText.format($0) }.joined(separator: ", ")))
 
@@ -118,16 +115,16 @@ public struct TheoryFigure: FigureSpec {
         let backwardErrorFit = try LinearFit(x: widths.map { log($0) }, y: monteCarloResults.map { log($0.backwardRMSError) })
         let widest = monteCarloResults.last!
         measurements.append(ClaimMeasurement(
-            claimId: "theory.finiteWidth.forwardErrorExponent", value: forwardErrorFit.slope,
+            claimId: .theoryFiniteWidthForwardErrorExponent, value: forwardErrorFit.slope, uncertainty: .singleRun,
             detail: "OLS of log RMS(ĉ_l − c_l) on log N, N ∈ {\(widths.map { "\(Int($0))" }.joined(separator: ", "))}, \(widest.configuration.networks) networks each"))
         measurements.append(ClaimMeasurement(
-            claimId: "theory.finiteWidth.backwardErrorExponent", value: backwardErrorFit.slope,
+            claimId: .theoryFiniteWidthBackwardErrorExponent, value: backwardErrorFit.slope, uncertainty: .singleRun,
             detail: "OLS of log RMS(ρ̂_l − ζ_L/ζ_l) on log N, same networks"))
         measurements.append(ClaimMeasurement(
-            claimId: "theory.finiteWidth.forwardError", value: widest.forwardRMSError,
+            claimId: .theoryFiniteWidthForwardError, value: widest.forwardRMSError, uncertainty: .singleRun,
             detail: "RMS over \(widest.configuration.networks) networks and \(widest.configuration.depth - 1) layers of ĉ_l − c_l at N = \(widest.configuration.width)"))
         measurements.append(ClaimMeasurement(
-            claimId: "theory.finiteWidth.backwardError", value: widest.backwardRMSError,
+            claimId: .theoryFiniteWidthBackwardError, value: widest.backwardRMSError, uncertainty: .singleRun,
             detail: "RMS of ρ̂_l − ζ_L/ζ_l at N = \(widest.configuration.width)"))
 
         // Draw.
@@ -141,14 +138,11 @@ public struct TheoryFigure: FigureSpec {
                 errorPanel(monteCarloResults),
             ],
             columns: 3)
-        let png = context.outputDirectory.appendingPathComponent("theory.png")
-        let pdf = context.outputDirectory.appendingPathComponent("theory.pdf")
-        try figure.render(png: png, pdf: pdf)
 
         let mc = monteCarloResults[0].configuration
         let slopeText = slopeTable.map { row in "\(row[0]): " + zip(Self.slopeRanges, row.dropFirst()).map { "\($0.0.label.replacingOccurrences(of: "^{3}", with: "³").replacingOccurrences(of: "^{5}", with: "⁵")) → \($0.1)" }.joined(separator: ", ") }
-        return FigureResult(
-            id: id, title: title, paperReference: paperReference, profile: context.profile,
+        return FigureContent(
+            figure: figure,
             caption: """
                 (a) Forward information loss 1 − c_l of the recursion c_{l+1} = g(c_l), dashed: the Theorem 1 asymptote 9π²/(2l²). \
                 (b) Backward information ζ_L/ζ_l = ∏_{k=l}^{L−1} g'(c_k) for c_1 = 0.5, dashed: (l/L)³ (Theorem 2). \
@@ -157,7 +151,6 @@ public struct TheoryFigure: FigureSpec {
                 (d, e) Random He-initialised ReLU networks without bias (d = \(mc.inputDimension), depth \(mc.depth), one output, inputs on the sphere of radius √d with correlation 0.5): measured forward correlation ĉ_l and backward gradient correlation ρ̂_l (markers, mean of \(mc.networks) networks) against the recursion (line). \
                 (f) Root-mean-square error of one network against the recursion, against width; dashed: N^{−1/2}.
                 """,
-            images: ["theory.png", "theory.pdf"],
             protocolSettings: [
                 .init("initial correlations c_1", initialCorrelations.map { "\($0)" }.joined(separator: ", ")),
                 .init("longest depth", "10^5 layers"),
@@ -173,7 +166,7 @@ public struct TheoryFigure: FigureSpec {
                 "The finite-width check uses the true network weights in the backward pass (no gradient-independence assumption).",
             ],
             measurements: measurements,
-            provenance: Provenance.current(seed: context.seed, hashes: [], started: started))
+            configurationHashes: [])
     }
 
     // MARK: - Panels

@@ -54,7 +54,7 @@ struct ReportDocument {
             body{font-family:-apple-system,"DejaVu Sans",Helvetica,Arial,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
             table{border-collapse:collapse;margin:1em 0;font-size:0.9em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
             th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}
-            td.pass{color:#176117;font-weight:bold}td.fail{color:#a31515;font-weight:bold}td.known{color:#8a5a00;font-weight:bold}td.notrun{color:#666}
+            td.pass{color:#176117;font-weight:bold}td.fail{color:#a31515;font-weight:bold}td.known{color:#8a5a00;font-weight:bold}td.inconclusive{color:#1f4e9c;font-weight:bold}td.notrun{color:#666}
             </style></head><body>
             <h1>\(escape(title))</h1>
 
@@ -93,6 +93,7 @@ struct ReportDocument {
         case "REPRODUCED", "HELD", "PASS": return " class=\"pass\""
         case "NOT REPRODUCED", "LEFT BAND", "FAIL": return " class=\"fail\""
         case "not reproduced (known)": return " class=\"known\""
+        case "INCONCLUSIVE": return " class=\"inconclusive\""
         case "not run", "n/a for profile": return " class=\"notrun\""
         default: return ""
         }

@@ -43,7 +43,7 @@ public struct ReportWriter {
 
         doc.add(.heading(level: 2, text: "Summary"))
         doc.add(.bullets(summaryLines(evaluated + fullEvaluated, defects: ClaimEvaluator.defects(targets: targets, results: main + full))))
-        doc.add(.table(header: ["claim", "figure", "profile", "kind", "paper", "measured", "accepted", "verdict"],
+        doc.add(.table(header: ["claim", "figure", "profile", "kind", "paper", "measured", "interval", "accepted", "verdict"],
                        rows: (evaluated + fullEvaluated).map(summaryRow)))
 
         let scalingLaw = ScalingLawStory(claims: evaluated + fullEvaluated, results: main + full)
@@ -79,7 +79,8 @@ public struct ReportWriter {
         func count(_ verdict: Verdict) -> Int { claims.filter { $0.verdict == verdict }.count }
         let gate = ClaimEvaluator.gatePasses(claims, defects: defects) ? "PASS" : "FAIL"
         return defects.map { "Result defect (fails the gate): \($0)." } + [
-            "Paper claims: \(count(.reproduced)) reproduced, \(count(.notReproduced)) not reproduced, \(count(.knownDeviation)) not reproduced (known deviation, with evidence).",
+            "Paper claims: \(count(.reproduced)) reproduced, \(count(.notReproduced)) not reproduced, \(count(.knownDeviation)) not reproduced (known deviation, with evidence), "
+                + "\(count(.inconclusive)) inconclusive (the interval straddles a bound: neither reproduced nor refuted; see docs/verdicts.md).",
             "Regression bands: \(count(.held)) held, \(count(.left)) left.",
             "Not run: \(count(.notRun)); not applicable to the profile run: \(count(.notApplicable)).",
             "Qualified (counted above, but from part of a protocol's runs or from a changed protocol): "
@@ -91,7 +92,7 @@ public struct ReportWriter {
 
     private func summaryRow(_ claim: ClaimResult) -> [String] {
         [claim.claim.id, claim.claim.figure, claim.profile.rawValue, claim.claim.kind == .paper ? "paper" : "band",
-         paperText(claim.claim), claim.measured.map(NumberText.format) ?? "—", claim.claim.acceptedRangeText, claim.verdictText]
+         paperText(claim.claim), claim.measured.map(NumberText.format) ?? "—", claim.intervalText, claim.claim.acceptedRangeText, claim.verdictText]
     }
 
     private func paperText(_ claim: ClaimTarget) -> String {
@@ -109,12 +110,16 @@ public struct ReportWriter {
         doc.add(.paragraph("**Caption.** \(result.caption) Files: \(files)."))
         if !claims.isEmpty {
             doc.add(.table(
-                header: ["claim", "measures", "paper", "measured", "accepted", "verdict", "how measured / source"],
+                header: ["claim", "measures", "paper", "measured", "interval", "accepted", "verdict", "how measured / source"],
                 rows: claims.map { c in
-                    var evidence = c.detailWithQualification + " — source: " + c.claim.source + ". Tolerance: " + c.claim.justification
-                    if let known = c.claim.knownDeviation { evidence += " Known deviation: \(known.note) Evidence: [\(known.evidence)](\(known.evidence))." }
+                    var evidence = c.detailWithQualification + (c.decidingText.map { " — inconclusive: " + $0 + "." } ?? "") + " — source: " + c.claim.source + ". Tolerance: " + c.claim.justification
+                    if let known = c.claim.knownDeviation {
+                        // A known deviation applies only to a measurement whose interval lies outside the accepted range.
+                        let heading = c.verdict == .knownDeviation ? "Known deviation" : "Documented deviation (not applied: the verdict is \(c.verdict.rawValue))"
+                        evidence += " \(heading): \(known.note) Evidence: [\(known.evidence)](\(known.evidence))."
+                    }
                     return [c.claim.id, c.claim.measures, paperText(c.claim), c.measured.map(NumberText.format) ?? "—",
-                            c.claim.acceptedRangeText, c.verdictText, evidence]
+                            c.intervalText, c.claim.acceptedRangeText, c.verdictText, evidence]
                 }))
         }
         doc.add(.paragraph("**Protocol** (`--\(result.profile.rawValue)`):"))

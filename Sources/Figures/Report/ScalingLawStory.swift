@@ -8,22 +8,22 @@ import Foundation
 /// is recomputed.
 struct ScalingLawStory {
     /// Fashion-MNIST is the dataset every profile runs; the sentence is about it.
-    static let fullSlopeId = "fig3.fashionMNIST.slope"
-    static let quickSlopeId = "fig3.fashionMNIST.slope.quick"
-    static let theorySlopeId = "theory.equilibrium.slope.depths10to100"
-    static let otherDatasetSlopeIds = ["fig3.mnist.slope", "fig3.cifar10.slope"]
+    static let fullSlopeId = ClaimID.fig3FashionMNISTSlope
+    static let quickSlopeId = ClaimID.fig3FashionMNISTSlopeQuick
+    static let theorySlopeId = ClaimID.theoryEquilibriumSlopeDepths10to100
+    static let otherDatasetSlopeIds: [ClaimID] = [.fig3MNISTSlope, .fig3CIFAR10Slope]
 
     let claims: [ClaimResult]
     /// Every figure result (main and full), for the sensitivity measurements that are not claims.
     var results: [FigureResult] = []
 
-    static let perOutputIds: [(label: String, id: String)] = [
-        ("paper protocol (--full), Fashion-MNIST, A_l centred per output", "fig3.fashionMNIST.slope.perOutputCentring"),
-        ("quick protocol (--quick), Fashion-MNIST, A_l centred per output", "fig3.fashionMNIST.slope.perOutputCentring.quick"),
+    static let perOutputIds: [(label: String, id: ClaimID)] = [
+        ("paper protocol (--full), Fashion-MNIST, A_l centred per output", .fig3FashionMNISTSlopePerOutputCentring),
+        ("quick protocol (--quick), Fashion-MNIST, A_l centred per output", .fig3FashionMNISTSlopePerOutputCentringQuick),
     ]
 
-    private func measured(_ id: String) -> ClaimResult? {
-        claims.first { $0.claim.id == id && $0.measured != nil }
+    private func measured(_ id: ClaimID) -> ClaimResult? {
+        claims.first { $0.claim.id == id.rawValue && $0.measured != nil }
     }
 
     /// Whether any Fig 3 slope was measured.
@@ -31,19 +31,22 @@ struct ScalingLawStory {
         measured(Self.fullSlopeId) != nil || measured(Self.quickSlopeId) != nil
     }
 
-    /// The interval text of a slope measurement ("bootstrap [a, b], OLS [c, d]"), taken from its detail.
-    static func interval(from detail: String) -> String {
-        guard let open = detail.range(of: "(95% CI: "), let close = detail[open.upperBound...].range(of: ")") else { return "—" }
-        return String(detail[open.upperBound..<close.lowerBound])
+    /// The interval of a measurement that is not a claim, from its numbers (as ``ClaimResult/intervalText``).
+    static func intervalText(_ measurement: ClaimMeasurement) -> String {
+        guard let interval = measurement.interval else { return measurement.method?.text ?? "no interval recorded" }
+        return "\(interval.rangeText) (\(NumberText.format(interval.level * 100))% \(measurement.uncertainty.method.text)"
+            + (measurement.sampleSize.map { ", n = \($0)" } ?? "") + ")"
     }
 
     /// Rows: paper, paper protocol, quick protocol, other datasets, theory.
     var rows: [[String]] {
         var rows: [[String]] = [["paper (Corollary 1, Fig 3)", "0.6 (3/5)", "—", "—", "the Equilibrium Hypothesis, l* ≈ C·L^{3/5}"]]
-        func row(_ label: String, _ id: String) {
+        func row(_ label: String, _ id: ClaimID) {
             guard let claim = measured(id) else { return }
-            rows.append([label, NumberText.format(claim.measured ?? .nan), Self.interval(from: claim.detail), claim.verdictText,
-                         claim.partialBecause ?? claim.claim.knownDeviation.map { "known deviation; evidence: \($0.evidence)" } ?? ""])
+            let note = [claim.decidingText, claim.partialBecause,
+                        claim.verdict == .knownDeviation ? claim.claim.knownDeviation.map { "known deviation; evidence: \($0.evidence)" } : nil]
+            rows.append([label, NumberText.format(claim.measured ?? .nan), claim.intervalText, claim.verdictText,
+                         note.compactMap { $0 }.joined(separator: "; ")])
         }
         row("paper protocol (--full), Fashion-MNIST", Self.fullSlopeId)
         row("paper protocol (--full), MNIST", Self.otherDatasetSlopeIds[0])
@@ -51,12 +54,12 @@ struct ScalingLawStory {
         row("quick protocol (--quick), Fashion-MNIST", Self.quickSlopeId)
         for (label, id) in Self.perOutputIds {
             guard let measurement = results.flatMap(\.measurements).first(where: { $0.claimId == id }), let value = measurement.value else { continue }
-            rows.append([label, NumberText.format(value), Self.interval(from: measurement.detail), "no verdict (not the paper's Eq. 6)",
+            rows.append([label, NumberText.format(value), Self.intervalText(measurement), "no verdict (not the paper's Eq. 6)",
                          "sensitivity to the centring convention (the paper defines C = I − 11ᵀ/(kn); code built on nngeometry centres per output): "
                             + measurement.detail + (measurement.partialBecause.map { "; " + $0 } ?? "")])
         }
         if let theory = measured(Self.theorySlopeId) {
-            rows.append(["infinite-width theory, L = 10–100 (figure 'theory')", NumberText.format(theory.measured ?? .nan), "exact (deterministic)",
+            rows.append(["infinite-width theory, L = 10–100 (figure 'theory')", NumberText.format(theory.measured ?? .nan), theory.intervalText,
                          "—", "the theory's own l*(L) is not yet a power law at these depths; it approaches 3/5 only for L ≳ 10³"])
         }
         return rows
@@ -71,8 +74,13 @@ struct ScalingLawStory {
             if full.verdict == .reproduced {
                 return "Under the paper's protocol the scaling law reproduced on Fashion-MNIST: the fitted slope is \(slope), within \(full.claim.acceptedRangeText).\(partial)"
             }
+            if full.verdict == .inconclusive {
+                return "Under the paper's protocol the scaling law is not decided on Fashion-MNIST: the fitted slope is \(slope) "
+                    + "(95% interval \(full.interval?.rangeText ?? "—")), whose interval straddles a bound of \(full.claim.acceptedRangeText); "
+                    + (full.decidingText ?? "") + ".\(partial)"
+            }
             return "Under the paper's protocol the scaling law did not reproduce on Fashion-MNIST: the fitted slope is \(slope) "
-                + "(95% interval \(Self.interval(from: full.detail))), against the paper's \(full.claim.acceptedRangeText).\(partial)"
+                + "(95% interval \(full.interval?.rangeText ?? "—")), against the paper's \(full.claim.acceptedRangeText).\(partial)"
         }
         if let quick = measured(Self.quickSlopeId) {
             return "Only the quick protocol was measured here (slope \(NumberText.format(quick.measured ?? .nan)), verdict \(quick.verdictText)); "

@@ -1,13 +1,90 @@
 import Core
 import Foundation
 
-/// One measured value for a claim, or the reason it could not be measured.
+/// A confidence interval of a measured value, as numbers.
+public struct ConfidenceInterval: Codable, Equatable, Sendable {
+    /// Lower end.
+    public var lower: Double
+    /// Upper end.
+    public var upper: Double
+    /// Nominal coverage, e.g. 0.95.
+    public var level: Double
+
+    /// "[0.6677, 2.191]".
+    public var rangeText: String { "[\(NumberText.format(lower)), \(NumberText.format(upper))]" }
+}
+
+/// How the uncertainty of a measurement was obtained (docs/verdicts.md lists it per claim).
+public enum UncertaintyMethod: String, Codable, Sendable, CaseIterable {
+    /// Percentile interval of a cluster bootstrap over depths, then seeds within each depth.
+    case clusterBootstrap = "cluster-bootstrap"
+    /// Percentile interval of a bootstrap of paired differences (same depth and seed under
+    /// two protocols), resampling depths, then pairs within each depth.
+    case pairedBootstrap = "paired-bootstrap"
+    /// A deterministic quantity (an exact recursion, an identity evaluated in floating point):
+    /// the interval is [value, value].
+    case deterministic
+    /// One trained network or one Monte Carlo study: there is no interval.
+    case singleRun = "single-run"
+    /// A statistic over several runs whose interval is not estimated (yet).
+    case notEstimated = "not-estimated"
+
+    /// Words for tables.
+    public var text: String {
+        switch self {
+        case .clusterBootstrap: return "cluster bootstrap"
+        case .pairedBootstrap: return "paired bootstrap"
+        case .deterministic: return "deterministic"
+        case .singleRun: return "single run, no interval"
+        case .notEstimated: return "no interval estimated"
+        }
+    }
+}
+
+/// The uncertainty a figure states with a measured value: its method, its interval (when
+/// the method gives one) and the number of independent units it rests on.
+public struct Uncertainty: Equatable, Sendable {
+    /// How it was obtained.
+    public var method: UncertaintyMethod
+    /// The interval (nil for a single run, or when a bootstrap had too few distinct resamples).
+    public var interval: ConfidenceInterval?
+    /// Independent units behind the value (runs, or (depth, seed) pairs); nil when not meaningful.
+    public var sampleSize: Int?
+
+    /// An exact quantity: the interval is [value, value].
+    public static func deterministic(_ value: Double) -> Uncertainty {
+        Uncertainty(method: .deterministic, interval: ConfidenceInterval(lower: value, upper: value, level: 1), sampleSize: nil)
+    }
+
+    /// One network or one study: no interval.
+    public static let singleRun = Uncertainty(method: .singleRun, interval: nil, sampleSize: 1)
+
+    /// A statistic over `runs` runs whose interval is not estimated.
+    public static func notEstimated(runs: Int) -> Uncertainty {
+        Uncertainty(method: .notEstimated, interval: nil, sampleSize: runs)
+    }
+
+    /// A 95% bootstrap interval over `sampleSize` units (nil interval when the bootstrap gave none).
+    public static func bootstrap(_ method: UncertaintyMethod, _ range: ClosedRange<Double>?, sampleSize: Int) -> Uncertainty {
+        Uncertainty(method: method, interval: range.map { ConfidenceInterval(lower: $0.lowerBound, upper: $0.upperBound, level: 0.95) },
+                    sampleSize: sampleSize)
+    }
+}
+
+/// One measured value for a claim, or the reason it could not be measured. The value, its
+/// interval, sample size and method are numbers and enums: nothing reads them back from ``detail``.
 public struct ClaimMeasurement: Codable, Equatable, Sendable {
     /// The claim id in `paper-targets.json`.
-    public var claimId: String
+    public var claimId: ClaimID
     /// The measured value; nil when the measurement could not run.
     public var value: Double?
-    /// How the value was obtained, with the evidence (e.g. "OLS over 21 depths, 95% CI [0.58, 0.63]").
+    /// The value's interval (nil for a single run or a missing value).
+    public var interval: ConfidenceInterval?
+    /// Independent units behind the value (runs, or (depth, seed) pairs).
+    public var sampleSize: Int?
+    /// How the uncertainty was obtained; nil only in results written before intervals were kept.
+    public var method: UncertaintyMethod?
+    /// How the value was obtained, with the evidence, in words for the reader.
     public var detail: String
     /// Why the value is missing (e.g. "CIFAR-10 not found in …").
     public var notRunReason: String?
@@ -18,12 +95,15 @@ public struct ClaimMeasurement: Codable, Equatable, Sendable {
     /// a calibration candidate, another centring): how it differs. The verdict is then marked.
     public var protocolChangedBecause: String?
 
-    /// A measured value; `partialBecause` says what is missing when it rests on part of the runs,
-    /// `protocolChangedBecause` how the protocol differs from the profile's.
-    public init(claimId: String, value: Double, detail: String, partialBecause: String? = nil,
+    /// A measured value with its uncertainty; `partialBecause` says what is missing when it rests
+    /// on part of the runs, `protocolChangedBecause` how the protocol differs from the profile's.
+    public init(claimId: ClaimID, value: Double, uncertainty: Uncertainty, detail: String, partialBecause: String? = nil,
                 protocolChangedBecause: String? = nil) {
         self.claimId = claimId
         self.value = value
+        self.interval = uncertainty.interval
+        self.sampleSize = uncertainty.sampleSize
+        self.method = uncertainty.method
         self.detail = detail
         self.notRunReason = nil
         self.partialBecause = partialBecause
@@ -31,11 +111,16 @@ public struct ClaimMeasurement: Codable, Equatable, Sendable {
     }
 
     /// A measurement that could not be made.
-    public init(claimId: String, notRunBecause reason: String) {
+    public init(claimId: ClaimID, notRunBecause reason: String) {
         self.claimId = claimId
         self.value = nil
         self.detail = ""
         self.notRunReason = reason
+    }
+
+    /// The uncertainty as stated (a missing method reads as not estimated).
+    public var uncertainty: Uncertainty {
+        Uncertainty(method: method ?? .notEstimated, interval: interval, sampleSize: sampleSize)
     }
 }
 
@@ -89,6 +174,10 @@ public struct FigureResult: Codable, Equatable, Sendable {
     public var protocolFamily: String?
     /// Provenance.
     public var provenance: Provenance
+    /// Measurements read from a results file whose id is not a ``ClaimID`` of this version (a
+    /// renamed or mistyped id): kept as read, so that the gate reports each as undeclared and a
+    /// rewrite of the file keeps them. Figures of this version cannot produce one.
+    public var undeclaredMeasurements: [UndeclaredMeasurement] = []
 
     /// A protocol setting.
     public struct Setting: Codable, Equatable, Sendable {
@@ -98,6 +187,71 @@ public struct FigureResult: Codable, Equatable, Sendable {
             self.name = name
             self.value = value
         }
+    }
+}
+
+/// A measurement whose id is not a ``ClaimID`` (see ``FigureResult/undeclaredMeasurements``).
+public struct UndeclaredMeasurement: Codable, Equatable, Sendable {
+    /// The id as written.
+    public var claimId: String
+    public var value: Double?
+    public var detail: String?
+    public var notRunReason: String?
+}
+
+extension FigureResult {
+    private enum CodingKeys: String, CodingKey {
+        case id, title, paperReference, profile, caption, images, protocolSettings, notes, measurements, protocolFamily, provenance
+    }
+
+    /// One entry of the `measurements` array: a typed measurement, or one with an unknown id.
+    private enum Entry: Decodable {
+        case typed(ClaimMeasurement)
+        case undeclared(UndeclaredMeasurement)
+
+        init(from decoder: Decoder) throws {
+            if let typed = try? ClaimMeasurement(from: decoder) {
+                self = .typed(typed)
+            } else {
+                let raw = try UndeclaredMeasurement(from: decoder)
+                guard ClaimID(rawValue: raw.claimId) == nil else { self = .typed(try ClaimMeasurement(from: decoder)); return }
+                self = .undeclared(raw)
+            }
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        title = try container.decode(String.self, forKey: .title)
+        paperReference = try container.decode(String.self, forKey: .paperReference)
+        profile = try container.decode(Profile.self, forKey: .profile)
+        caption = try container.decode(String.self, forKey: .caption)
+        images = try container.decode([String].self, forKey: .images)
+        protocolSettings = try container.decode([Setting].self, forKey: .protocolSettings)
+        notes = try container.decode([String].self, forKey: .notes)
+        let entries = try container.decode([Entry].self, forKey: .measurements)
+        measurements = entries.compactMap { if case let .typed(m) = $0 { return m }; return nil }
+        undeclaredMeasurements = entries.compactMap { if case let .undeclared(m) = $0 { return m }; return nil }
+        protocolFamily = try container.decodeIfPresent(String.self, forKey: .protocolFamily)
+        provenance = try container.decode(Provenance.self, forKey: .provenance)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(title, forKey: .title)
+        try container.encode(paperReference, forKey: .paperReference)
+        try container.encode(profile, forKey: .profile)
+        try container.encode(caption, forKey: .caption)
+        try container.encode(images, forKey: .images)
+        try container.encode(protocolSettings, forKey: .protocolSettings)
+        try container.encode(notes, forKey: .notes)
+        var list = container.nestedUnkeyedContainer(forKey: .measurements)
+        for measurement in measurements { try list.encode(measurement) }
+        for measurement in undeclaredMeasurements { try list.encode(measurement) }
+        try container.encodeIfPresent(protocolFamily, forKey: .protocolFamily)
+        try container.encode(provenance, forKey: .provenance)
     }
 }
 
@@ -162,7 +316,8 @@ public struct ResultsFile: Codable, Sendable {
     }
 
     /// Writes the file atomically. A non-finite measured value (which JSON cannot hold) is
-    /// written as null without a not-run reason, which the gate reports as a defect.
+    /// written as null without a not-run reason, which the gate reports as a defect; an interval
+    /// with a non-finite end is dropped.
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -172,6 +327,12 @@ public struct ResultsFile: Codable, Sendable {
                 let value = finite.figures[f].measurements[m].value ?? 0
                 finite.figures[f].measurements[m].value = nil
                 finite.figures[f].measurements[m].detail = "non-finite value \(value) emitted; " + finite.figures[f].measurements[m].detail
+            }
+            // An interval with a non-finite end carries no information (and JSON cannot hold it).
+            for m in finite.figures[f].measurements.indices {
+                if let interval = finite.figures[f].measurements[m].interval, !(interval.lower.isFinite && interval.upper.isFinite) {
+                    finite.figures[f].measurements[m].interval = nil
+                }
             }
         }
         let data: Data

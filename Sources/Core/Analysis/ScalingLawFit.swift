@@ -1,42 +1,4 @@
-import Core
 import Foundation
-
-/// The layer of peak alignment in one trained network, and the l*(L) points it gives.
-public enum PeakLayer {
-    /// l* = argmax_l A_l, 1-based (index 0 of `alignments` is layer 1). Ties go to the
-    /// shallowest layer; non-finite entries are ignored; nil when no entry is finite.
-    public static func index(of alignments: [Double]) -> Int? {
-        var best: (layer: Int, value: Double)?
-        for (offset, value) in alignments.enumerated() where value.isFinite {
-            if best == nil || value > best!.value { best = (offset + 1, value) }
-        }
-        return best?.layer
-    }
-
-    /// A_l / max_l A_l (the brightness of Fig 3's columns). Non-finite entries stay NaN;
-    /// when the maximum is not positive every entry is NaN (no meaningful normalisation).
-    public static func relativeProfile(_ alignments: [Double]) -> [Double] {
-        let finite = alignments.filter(\.isFinite)
-        guard let maximum = finite.max(), maximum > 0 else { return alignments.map { _ in .nan } }
-        return alignments.map { $0.isFinite ? $0 / maximum : .nan }
-    }
-}
-
-/// One measured l* at one depth and seed.
-public struct PeakPoint: Codable, Hashable, Sendable {
-    /// L.
-    public var depth: Int
-    /// The run's seed.
-    public var seed: UInt64
-    /// l*, 1-based.
-    public var peakLayer: Int
-
-    public init(depth: Int, seed: UInt64, peakLayer: Int) {
-        self.depth = depth
-        self.seed = seed
-        self.peakLayer = peakLayer
-    }
-}
 
 /// The fits of log l* against log L behind Fig 3 and Fig 8 (natural logarithms; the slope
 /// does not depend on the base, and intercepts are reported in natural log units).
@@ -101,54 +63,20 @@ public struct ScalingLawFit: Codable, Equatable, Sendable {
         bootstrapInterval = Self.clusterBootstrap(groups: groups, resamples: bootstrapResamples, seed: bootstrapSeed)
     }
 
-    /// Percentile 95% interval of the OLS slope over cluster-bootstrap resamples.
+    /// Percentile 95% interval of the OLS slope over cluster-bootstrap resamples (see ``ClusterBootstrap``).
     static func clusterBootstrap(groups: [[PeakPoint]], resamples: Int, seed: UInt64) -> ClosedRange<Double>? {
         guard resamples > 0, groups.count >= 2 else { return nil }
         var slopes = clusterBootstrapSlopes(groups: groups, resamples: resamples, seed: seed)
         guard slopes.count >= 20 else { return nil }
         slopes.sort()
-        return Self.quantile(slopes, 0.025)...Self.quantile(slopes, 0.975)
+        return ClusterBootstrap.quantile(slopes, 0.025)...ClusterBootstrap.quantile(slopes, 0.975)
     }
 
-    /// The OLS slopes of the cluster-bootstrap resamples, in the order drawn: each resample
-    /// draws `groups.count` depths with replacement and, within each drawn depth, its seeds with
-    /// replacement; resamples that cannot be fitted are skipped.
+    /// The OLS slopes of the cluster-bootstrap resamples, in the order drawn (``ClusterBootstrap``):
+    /// resamples that cannot be fitted (all drawn depths equal) are skipped.
     static func clusterBootstrapSlopes(groups: [[PeakPoint]], resamples: Int, seed: UInt64) -> [Double] {
-        var generator = SeededGenerator(seed: seed).derived("scaling-law bootstrap")
-        var slopes: [Double] = []
-        slopes.reserveCapacity(resamples)
-        for _ in 0..<resamples {
-            var x: [Double] = [], y: [Double] = []
-            for _ in groups.indices {
-                let group = groups[generator.nextInt(below: groups.count)]
-                for _ in group.indices {
-                    let point = group[generator.nextInt(below: group.count)]
-                    x.append(log(Double(point.depth)))
-                    y.append(log(Double(point.peakLayer)))
-                }
-            }
-            if let fit = try? LinearFit(x: x, y: y) { slopes.append(fit.slope) }
+        ClusterBootstrap.statistics(groups, resamples: resamples, seed: seed, label: "scaling-law bootstrap") { points in
+            try? LinearFit(x: points.map { log(Double($0.depth)) }, y: points.map { log(Double($0.peakLayer)) }).slope
         }
-        return slopes
-    }
-
-    /// The p-quantile of sorted values by linear interpolation between order statistics.
-    static func quantile(_ sorted: [Double], _ p: Double) -> Double {
-        guard sorted.count > 1 else { return sorted.first ?? .nan }
-        let position = p * Double(sorted.count - 1)
-        let lower = Int(position.rounded(.down))
-        let upper = min(lower + 1, sorted.count - 1)
-        let fraction = position - Double(lower)
-        return sorted[lower] + fraction * (sorted[upper] - sorted[lower])
-    }
-
-    /// "0.72 (95% CI: OLS [0.6, 0.84], bootstrap [0.55, 0.9]); R² 0.93"
-    public var summary: String {
-        func range(_ r: ClosedRange<Double>?) -> String {
-            r.map { "[\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "—"
-        }
-        return "\(NumberText.format(free.slope)) (95% CI: bootstrap \(range(bootstrapInterval)), OLS \(range(olsInterval))); "
-            + "intercept \(NumberText.format(free.intercept)), R² \(NumberText.format(free.rSquared)), "
-            + "\(pointCount) points at \(depthCount) depths"
     }
 }
