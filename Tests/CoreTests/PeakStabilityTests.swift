@@ -32,7 +32,7 @@ final class PeakStabilityTests: XCTestCase {
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("PeakStabilityTests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: directory) }
-        var original = RunSpec(dataset: .fashionMNIST, trainSubsetPerClass: 20, probePerClass: 5,
+        let original = RunSpec(dataset: .fashionMNIST, trainSubsetPerClass: 20, probePerClass: 5,
                                architecture: RunSpec.architecture(for: .fashionMNIST, width: 16, depth: 4),
                                optimizer: .sgd(learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4), batchSize: 32,
                                stopping: .trainLossBelow(threshold: 1.5, maxEpochs: 30),
@@ -41,9 +41,11 @@ final class PeakStabilityTests: XCTestCase {
         let record = try runner.run(original) { try RunnerTests.smallSplit.get() }
         let stop = record.epochCount
         XCTAssertGreaterThan(stop, 2)
-        original.stopping = .epochs(stop)
-        original.alignment = AlignmentSchedule(atInitialisation: false, atStop: true, atEpochs: Array((stop - 2)...stop))
-        let replay = try runner.run(original) { try RunnerTests.smallSplit.get() }
+        let replaySpec = try XCTUnwrap(RunSpec.replay(of: record, endEpoch: stop, window: 3))
+        XCTAssertEqual(replaySpec.stopping, .epochs(stop))
+        XCTAssertEqual(replaySpec.alignment.atEpochs, Array((stop - 2)...stop))
+        XCTAssertNil(RunSpec.replay(of: record, endEpoch: stop + 1, window: 3), "the original never ran that epoch")
+        let replay = try runner.run(replaySpec) { try RunnerTests.smallSplit.get() }
         XCTAssertEqual(replay.alignments.map(\.step), (stop - 2...stop).map { $0 * record.stepsPerEpoch })
         XCTAssertEqual(replay.alignments.last?.trainProbe, record.alignments.last?.trainProbe)
         XCTAssertEqual(replay.alignments.last?.testProbe, record.alignments.last?.testProbe)

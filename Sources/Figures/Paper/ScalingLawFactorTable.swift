@@ -24,6 +24,49 @@ public struct ScalingLawFactorTable: Sendable {
         public var peaksText: String
         /// Runs that stopped at the cap above the threshold.
         public var cappedRuns: Int
+        /// l* over the epochs before each run's l* snapshot (nil when not asked for).
+        public var stability: Stability?
+    }
+
+    /// How stable l* is over the last `window` epochs before each run's l* snapshot, from
+    /// replays of the runs (``RunSpec/replay(of:endEpoch:window:)``), and the slopes of the two
+    /// robust peak locations of ``PeakStability``.
+    public struct Stability: Sendable {
+        /// Epochs per replay window.
+        public var window: Int
+        /// Replays found / runs of the row.
+        public var replaysFound: Int
+        public var replaysPlanned: Int
+        /// Per run: (depth, seed, statistics over the window).
+        public var runs: [(depth: Int, seed: UInt64, stability: PeakStability)]
+        /// The fit of log(arg-max of the window's mean profile) on log L (cluster bootstrap).
+        public var meanProfileFit: ScalingLawFit?
+        /// The OLS fit of log(centroid of the window's mean profile) on log L.
+        public var centroidFit: LinearFit?
+
+        /// max − min of the per-epoch l* over the window, per depth: "10: 0, 2, 0; 20: …".
+        public var spreadText: String {
+            Dictionary(grouping: runs, by: \.depth).sorted { $0.key < $1.key }.map { depth, runs in
+                "\(depth): " + runs.map { "\($0.stability.spread.lowerBound)–\($0.stability.spread.upperBound)" }.joined(separator: ", ")
+            }.joined(separator: "; ")
+        }
+
+        /// The median of max − min over the runs.
+        public var medianSpreadWidth: Double? {
+            let widths = runs.map { Double($0.stability.spread.upperBound - $0.stability.spread.lowerBound) }.sorted()
+            guard !widths.isEmpty else { return nil }
+            return widths.count % 2 == 1 ? widths[widths.count / 2] : (widths[widths.count / 2 - 1] + widths[widths.count / 2]) / 2
+        }
+
+        init(window: Int, planned: Int, runs: [(depth: Int, seed: UInt64, stability: PeakStability)], baseSeed: UInt64) {
+            self.window = window
+            self.replaysPlanned = planned
+            self.replaysFound = runs.count
+            self.runs = runs
+            meanProfileFit = try? ScalingLawFit(points: runs.map { PeakPoint(depth: $0.depth, seed: $0.seed, peakLayer: $0.stability.meanProfilePeak) },
+                                                bootstrapSeed: baseSeed)
+            centroidFit = try? LinearFit(x: runs.map { log(Double($0.depth)) }, y: runs.map { log($0.stability.centroid) })
+        }
     }
 
     /// The rows, in the order of docs/factor-table.md.
@@ -31,9 +74,12 @@ public struct ScalingLawFactorTable: Sendable {
     /// Factors that have no row because the engine cannot express them, with the reason.
     public var notBuilt: [(factor: String, reason: String)]
 
-    /// Reads every row's runs from the first of `caches` that holds each record.
+    /// Reads every row's runs from the first of `caches` that holds each record. With a
+    /// `stabilityWindow`, each row also gets ``Stability`` from the replays of its runs; replays
+    /// not in the caches are trained by `trainReplays` when given (they go to its cache), else left out.
     /// - Throws: `FileError` when a record exists but is corrupt.
-    public init(dataset: DatasetName = .fashionMNIST, caches: [URL], baseSeed: UInt64 = 1) throws {
+    public init(dataset: DatasetName = .fashionMNIST, caches: [URL], baseSeed: UInt64 = 1, stabilityWindow: Int? = nil,
+                trainReplays: (([RunSpec]) -> [Result<RunRecord, Error>])? = nil) throws {
         let base = ScalingLawProtocol.quick(dataset)
         let factors = ScalingLawProtocol.factorCandidates(dataset)
         func named(_ name: String) -> ScalingLawProtocol? { factors.first { $0.name == name } }
@@ -53,24 +99,48 @@ public struct ScalingLawFactorTable: Sendable {
         }
         entries.append(("all factors together (--quick --protocol authors; its own centring is per output)", .authorsQuick(dataset), nil))
 
+        func cached(_ spec: RunSpec) throws -> RunRecord? {
+            for directory in caches {
+                if let record = try RunCache(directory: directory).record(for: spec) { return record }
+            }
+            return nil
+        }
         rows = try entries.map { factor, chosen, centring in
             let results = try chosen.specs(baseSeed: baseSeed).map { spec -> Result<RunRecord, Error> in
-                for directory in caches {
-                    if let record = try RunCache(directory: directory).record(for: spec) { return .success(record) }
-                }
-                return .failure(RunSchedulerError.notInCache(spec.label))
+                try cached(spec).map { .success($0) } ?? .failure(RunSchedulerError.notInCache(spec.label))
             }
             let curve = ScalingLawCurve(protocolUsed: chosen, baseSeed: baseSeed, results: results)
             let found = curve.plannedRunCount - curve.missingRuns.count
+            var row: Row
             if let centring {
                 let other = curve.alternative(centring: centring)
-                return Row(factor: factor, protocolName: chosen.name, centring: centring, runsFound: other?.peaks.count ?? 0,
-                           runsPlanned: curve.plannedRunCount, fit: other?.fit, peaksText: other?.peaksText ?? "",
-                           cappedRuns: curve.depths.reduce(0) { $0 + $1.cappedRuns })
+                row = Row(factor: factor, protocolName: chosen.name, centring: centring, runsFound: other?.peaks.count ?? 0,
+                          runsPlanned: curve.plannedRunCount, fit: other?.fit, peaksText: other?.peaksText ?? "",
+                          cappedRuns: curve.depths.reduce(0) { $0 + $1.cappedRuns })
+            } else {
+                row = Row(factor: factor, protocolName: chosen.name, centring: chosen.centring, runsFound: found,
+                          runsPlanned: curve.plannedRunCount, fit: curve.fit, peaksText: curve.peaksText,
+                          cappedRuns: curve.depths.reduce(0) { $0 + $1.cappedRuns })
             }
-            return Row(factor: factor, protocolName: chosen.name, centring: chosen.centring, runsFound: found,
-                       runsPlanned: curve.plannedRunCount, fit: curve.fit, peaksText: curve.peaksText,
-                       cappedRuns: curve.depths.reduce(0) { $0 + $1.cappedRuns })
+            if let window = stabilityWindow {
+                let records = curve.depths.flatMap(\.records)
+                let replays = records.compactMap { record in chosen.peakEpoch(of: record).flatMap { RunSpec.replay(of: record, endEpoch: $0, window: window) } }
+                if let trainReplays {
+                    let missing = try replays.filter { try cached($0) == nil }
+                    if !missing.isEmpty { _ = trainReplays(missing) }
+                }
+                var runs: [(depth: Int, seed: UInt64, stability: PeakStability)] = []
+                for spec in replays {
+                    guard let replay = try cached(spec) else { continue }
+                    let own = spec.alignment.centring
+                    let profiles = replay.alignments.compactMap { $0.trainProbe(centring: row.centring, own: own) }
+                    if let stability = PeakStability(profiles: profiles) {
+                        runs.append((spec.architecture.depth, spec.seed, stability))
+                    }
+                }
+                row.stability = Stability(window: window, planned: records.count, runs: runs, baseSeed: baseSeed)
+            }
+            return row
         }
         notBuilt = [("tied hidden weights (the scripts' `fc` model repeats one nn.Linear)",
                      "the engine has no tied-weight network; the Fig 3 scripts use separate layers (`fcfree`)")]
@@ -93,6 +163,20 @@ public struct ScalingLawFactorTable: Sendable {
         }
         for missing in notBuilt {
             lines.append("| \(missing.factor) | — | — | — | not built | — | — | — | — | \(missing.reason) |")
+        }
+        let stable = rows.filter { $0.stability != nil }
+        if !stable.isEmpty {
+            lines += ["", "l* over the last epochs before each run's l* snapshot (replays; spread = smallest–largest per-epoch l*):", "",
+                      "| factor changed | window (epochs) | replays | median spread width | slope of mean-profile peak | bootstrap 95% CI | slope of centroid | OLS 95% CI | spread per depth (seeds) |",
+                      "|---|---|---|---|---|---|---|---|---|"]
+            for row in stable {
+                guard let stability = row.stability else { continue }
+                lines.append("| \(row.factor) | \(stability.window) | \(stability.replaysFound)/\(stability.replaysPlanned) | "
+                    + "\(stability.medianSpreadWidth.map { NumberText.format($0) } ?? "—") | "
+                    + "\(stability.meanProfileFit.map { NumberText.format($0.free.slope) } ?? "—") | \(interval(stability.meanProfileFit?.bootstrapInterval)) | "
+                    + "\(stability.centroidFit.map { NumberText.format($0.slope) } ?? "—") | \(interval(stability.centroidFit?.slopeConfidenceInterval())) | "
+                    + "\(stability.spreadText) |")
+            }
         }
         return lines.joined(separator: "\n")
     }

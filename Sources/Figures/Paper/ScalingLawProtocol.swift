@@ -174,6 +174,14 @@ public struct ScalingLawProtocol: Hashable, Sendable {
         }
     }
 
+    /// The epoch whose end gives l* (``peakSnapshot(of:)``): the stop, or the running-loss
+    /// milestone; nil when the record has neither.
+    public func peakEpoch(of record: RunRecord) -> Int? {
+        guard let rule = runningLoss, !rule.peakAtStop else { return record.epochCount > 0 ? record.epochCount : nil }
+        if let milestone = record.milestones?.first(where: { $0.threshold == rule.threshold }) { return milestone.epoch }
+        return record.stopReason == .epochCap ? record.epochCount : nil
+    }
+
     /// The alignment snapshot whose arg-max is l*: the last one (at the stop) under the paper's
     /// rule; under the running-loss rule the one at the first milestone (`threshold`), or at the
     /// stop when the rule asks for it or the run never reached the milestone (it then hit the cap).
