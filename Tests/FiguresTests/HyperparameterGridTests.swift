@@ -120,13 +120,34 @@ final class HyperparameterGridTests: XCTestCase {
         XCTAssertEqual(RunCostEstimate.startOrder(specs.reversed()).map(\.configurationHash), order.map(\.configurationHash))
     }
 
-    func testTheSchedulerReturnsCachedRecordsInTheOrderGivenWithoutTraining() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grid-scheduler-\(UUID().uuidString)")
+    /// A grid killed after some cells finished: rerunning it reads the finished cells from the
+    /// cache (their files are not rewritten) and trains only the others, to the same records.
+    func testARerunGridRetrainsNoFinishedCell() throws {
+        guard DatasetLoader.availability(of: .fashionMNIST, dataDirectory: nil).isPresent else {
+            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grid-resume-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let specs = Array(HyperparameterGridProtocol.gridSpecs(profile: .quick, seed: 9).prefix(5))
-        for spec in specs { try RunCache(directory: directory).store(record(spec, profile: (1...8).map { 0.01 * Double($0) }, trainLoss: 0.05, testLoss: 0.5)) }
-        // Not --cached-only: every record is finished, so the workers only read the cache (a killed grid resumes like this).
-        let results = RunScheduler(cacheDirectory: directory, dataDirectory: nil, jobs: 2, showsProgress: false).run(specs + [specs[0]])
-        XCTAssertEqual(try results.map { try $0.get().configurationHash }, (specs + [specs[0]]).map(\.configurationHash))
+        let specs = [16, 32, 64].map { batch in
+            RunSpec(dataset: .fashionMNIST, trainSubsetPerClass: 8, probePerClass: 2,
+                    architecture: RunSpec.architecture(for: .fashionMNIST, width: 8, depth: 3),
+                    optimizer: HyperparameterGridProtocol.sgd(0.02), batchSize: batch, stopping: .trainLossBelow(threshold: 0.1, maxEpochs: 3),
+                    alignment: .endpoints, seed: 1)
+        }
+        let scheduler = RunScheduler(cacheDirectory: directory, dataDirectory: nil, jobs: 2, showsProgress: false)
+        let first = try scheduler.run(specs).map { try $0.get() }
+        let cache = RunCache(directory: directory)
+        // "Kill" the grid before its last cell finished: that cell has no record.
+        try FileManager.default.removeItem(at: cache.recordURL(for: specs[2]))
+        let kept = try specs.prefix(2).map { try Data(contentsOf: cache.recordURL(for: $0)) }
+        let dates = try specs.prefix(2).map { try FileManager.default.attributesOfItem(atPath: cache.recordURL(for: $0).path)[.modificationDate] as? Date }
+        let second = try scheduler.run(specs).map { try $0.get() }
+        for (index, spec) in specs.prefix(2).enumerated() {
+            XCTAssertEqual(try Data(contentsOf: cache.recordURL(for: spec)), kept[index], "finished cell \(index) was rewritten")
+            XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: cache.recordURL(for: spec).path)[.modificationDate] as? Date, dates[index])
+        }
+        for (a, b) in zip(first, second) {
+            XCTAssertEqual(try CanonicalJSON.string(for: a.deterministicPart), try CanonicalJSON.string(for: b.deterministicPart))
+        }
     }
 }
