@@ -273,3 +273,73 @@ final class FeatureEvolutionTests: XCTestCase {
         XCTAssertEqual(interval?.upperBound ?? .nan, 1, accuracy: 1e-12)
     }
 }
+
+/// `GOFEStudy.run` against the same first step recomputed from explicit Ψ matrices.
+final class GOFEStudyTests: XCTestCase {
+    /// On a tiny bias-free net (depth 3, width 3, n = 10): the measured ΔΨ of step 0 and its Eq. 22
+    /// cosine against −ηH_wΨỸỸᵀ/‖Ỹ‖², the projected cosine, the Eq. 23 growth line, the numerator growth,
+    /// the A_l growth and the identity errors. Catches a step of the wrong sign or size, a prediction
+    /// taken after the step, ΨỸ of the wrong network, Ỹ and w swapped.
+    func testFirstStepAgreesWithExplicitFeatures() throws {
+        let pixels = [100, 230, 377, 401, 512, 640]
+        let split = SecondOrderStudyTests.syntheticSplit(perClass: 1, activePixels: pixels, seed: 41)
+        let configuration = GOFEStudyConfiguration(dataset: .fashionMNIST, samplesPerClass: 1, width: 3, depth: 3, learningRate: 0.05,
+                                                   steps: 2, orthogonalDirections: 3, hutchinsonProbes: 2, identityDirections: 1,
+                                                   eigenpairs: 2, lanczosIterations: 6, seed: 9)
+        let study = try GOFEStudy.run(configuration, split: split)
+
+        let root = SeededGenerator(seed: configuration.seed)
+        var subsetGenerator = root.derived("subset")
+        let train = try split.train.balancedSubset(perClass: 1, generator: &subsetGenerator)
+        let x = Matrix<Double>(rows: train.count, columns: train.featureCount, storage: train.features.storage.map(Double.init))
+        var initGenerator = root.derived("init")
+        let net = DenseNetwork<Double>(architecture: configuration.architecture, generator: &initGenerator)
+        let eta = configuration.learningRate
+        let gradient = net.lossAndGradient(features: x, labels: train.labels, loss: .crossEntropy).gradient
+        let theta = net.flattenedParameters
+        let moved = try DenseNetwork<Double>(architecture: net.architecture, flattenedParameters: theta.indices.map { theta[$0] - eta * gradient[$0] })
+        let targets = Reference.centredTargets(labels: train.labels, classes: 10)
+        func features(_ network: DenseNetwork<Double>) -> [[Double]] {
+            (0..<targets.count).map { c in
+                var unit = [Double](repeating: 0, count: targets.count)
+                unit[c] = 1
+                return OutputHessian(network: network, inputs: x, outputWeights: unit).tangentFeaturesTimesWeights
+            }
+        }
+        let a = features(net), b = features(moved)
+        let p = theta.count
+        let psiY = (0..<p).map { j in a.indices.reduce(0.0) { $0 + a[$1][j] * targets[$1] } }
+        let psiY1 = (0..<p).map { j in b.indices.reduce(0.0) { $0 + b[$1][j] * targets[$1] } }
+        let w = Reference.crossEntropy(logits: net.logits(x).storage, labels: train.labels, classes: 10).gradient
+        let hwPsiY = OutputHessian(network: net, inputs: x, outputWeights: w).product(psiY)
+        let ySquared = targets.reduce(0) { $0 + $1 * $1 }
+        let prediction = hwPsiY.map { -eta * $0 / ySquared }
+        var inner = 0.0, measured = 0.0, predicted = 0.0
+        for c in a.indices {
+            for j in 0..<p {
+                let delta = b[c][j] - a[c][j], q = prediction[j] * targets[c]
+                inner += delta * q; measured += delta * delta; predicted += q * q
+            }
+        }
+        XCTAssertEqual(study.approximationUpdate[0].cosine, inner / (measured * predicted).squareRoot(), accuracy: 1e-9)
+        let change = (0..<p).map { psiY1[$0] - psiY[$0] }
+        let dotProduct = zip(change, hwPsiY).reduce(0.0) { $0 - $1.0 * $1.1 }
+        let norms = (change.reduce(0.0) { $0 + $1 * $1 } * hwPsiY.reduce(0.0) { $0 + $1 * $1 }).squareRoot()
+        XCTAssertEqual(study.projectedCosine[0], dotProduct / norms, accuracy: 1e-9)
+        let range = { (l: Int) in FeatureEvolution.layerRange(l, architecture: net.architecture) }
+        for l in 1...3 {
+            let before = range(l).reduce(0.0) { $0 + psiY[$1] * psiY[$1] }
+            let after = range(l).reduce(0.0) { $0 + psiY1[$1] * psiY1[$1] }
+            let line = range(l).reduce(0.0) { $0 + (psiY[$1] - eta * hwPsiY[$1]) * (psiY[$1] - eta * hwPsiY[$1]) }
+            XCTAssertEqual(study.measuredProjectionGrowth[0][l - 1], after / before - 1, accuracy: 1e-9 * max(1, abs(after / before)))
+            XCTAssertEqual(study.eq23Growth[0][l - 1], line / before - 1, accuracy: 1e-9 * max(1, abs(line / before)))
+        }
+        let alignments0 = LayerAlignment.alignments(network: net, probeFeatures: x, probeLabels: train.labels, centring: .full)
+        let alignments1 = LayerAlignment.alignments(network: moved, probeFeatures: x, probeLabels: train.labels, centring: .full)
+        for l in 0..<3 { XCTAssertEqual(study.measuredGrowth[0][l], alignments1[l] / alignments0[l] - 1, accuracy: 1e-9) }
+        XCTAssertLessThan(study.lossHessianErrors.max() ?? 1, 1e-6)
+        XCTAssertLessThan(study.gofeEquivalenceErrors.max() ?? 1, 1e-6)
+        XCTAssertEqual(study.moments.count, 2)
+        XCTAssertEqual(study.targetFeatureNorms.count, 3)
+    }
+}

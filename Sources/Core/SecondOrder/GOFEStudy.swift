@@ -69,14 +69,18 @@ public struct GOFEStudyResult: Codable, Sendable {
     /// Eq. 22 per step t: GOFE with the exact V (s = w_t) and with Approximation 1 (s = Ỹ).
     public var gofeUpdate: [FeatureEvolution.RankOneComparison]
     public var approximationUpdate: [FeatureEvolution.RankOneComparison]
+    /// Per step: cos(Ψ(t+1)Ỹ − Ψ(t)Ỹ, −ηH_w(t)Ψ(t)Ỹ), the projection of Eq. 22 on Ỹ (Eq. 23, Fig. 5a's quantity).
+    public var projectedCosine: [Double]
+    /// Per step and layer: ‖((I − ηH_w)Ψ(t)Ỹ)_l‖² / ‖(Ψ(t)Ỹ)_l‖² − 1, the growth of ỸᵀK_lỸ that Eq. 23 alone
+    /// predicts (the first line of Eq. 25 before its trace and independence approximations).
+    public var eq23Growth: [[Double]]
     /// corr(w_t, Ỹ) per state.
     public var collinearity: [Double]
-    /// Eq. 24 per state t and layer: ‖(Ψ(t)s − Ψ(0)s)_l‖ / ‖(Ψ(0)s)_l‖ for s = Ỹ, and for each u (outer index).
-    public var targetFeatureChange: [[Double]]
-    public var orthogonalFeatureChange: [[[Double]]]
-    /// Eq. 24 per state and layer: ỸᵀK_l(t)Ỹ / ỸᵀK_l(0)Ỹ, and uᵀK_l(t)u / uᵀK_l(0)u per u (outer index).
-    public var targetKernelGrowth: [[Double]]
-    public var orthogonalKernelGrowth: [[[Double]]]
+    /// Eq. 24 per state t and layer l: ‖(Ψ(t)Ỹ)_l‖ and ‖(Ψ(t)Ỹ − Ψ(0)Ỹ)_l‖; the same per direction u (outer index).
+    public var targetFeatureNorms: [[Double]]
+    public var targetFeatureChanges: [[Double]]
+    public var orthogonalFeatureNorms: [[[Double]]]
+    public var orthogonalFeatureChanges: [[[Double]]]
     /// A_l on D per state.
     public var alignments: [[Double]]
     /// Hutchinson moments per step t and layer.
@@ -86,6 +90,35 @@ public struct GOFEStudyResult: Codable, Sendable {
     public var initialWeightedRatios: [Double]
     public var losses: [Double]
     public var wallSeconds: Double
+
+    /// ‖Ψ(t)s − Ψ(0)s‖ / ‖Ψ(0)s‖ over layer l (1…L) or, for nil, over all parameters, per state t.
+    public static func relativeChange(norms: [[Double]], changes: [[Double]], layer: Int?) -> [Double] {
+        norms.indices.map { t in
+            if let l = layer { return changes[t][l - 1] / norms[0][l - 1] }
+            let change = changes[t].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let initial = norms[0].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return change / initial
+        }
+    }
+
+    /// sᵀK_l(t)s / sᵀK_l(0)s = ‖(Ψ(t)s)_l‖² / ‖(Ψ(0)s)_l‖² (layer l, or all layers: sᵀK s for nil), per state t.
+    public static func kernelGrowth(norms: [[Double]], layer: Int?) -> [Double] {
+        func value(_ t: Int) -> Double {
+            if let l = layer { return norms[t][l - 1] * norms[t][l - 1] }
+            return norms[t].reduce(0) { $0 + $1 * $1 }
+        }
+        return norms.indices.map { value($0) / value(0) }
+    }
+
+    /// Measured ỸᵀK_l(t+1)Ỹ / ỸᵀK_l(t)Ỹ − 1 per step and layer (the numerator of A_l alone).
+    public var measuredProjectionGrowth: [[Double]] {
+        var growth: [[Double]] = []
+        for t in 0..<max(0, targetFeatureNorms.count - 1) {
+            let before: [Double] = targetFeatureNorms[t], after: [Double] = targetFeatureNorms[t + 1]
+            growth.append(before.indices.map { (index: Int) -> Double in (after[index] * after[index]) / (before[index] * before[index]) - 1 })
+        }
+        return growth
+    }
 
     /// Predicted A_l(t+1)/A_l(t) − 1 per step and layer (Eq. 25).
     public var predictedGrowth: [[Double]] {
@@ -126,8 +159,9 @@ public enum GOFEStudy {
         var identityGenerator = root.derived("identity")
 
         var result = GOFEStudyResult(configuration: configuration, lossHessianErrors: [], gofeEquivalenceErrors: [], gofeUpdate: [],
-                                     approximationUpdate: [], collinearity: [], targetFeatureChange: [], orthogonalFeatureChange: directions.map { _ in [] },
-                                     targetKernelGrowth: [], orthogonalKernelGrowth: directions.map { _ in [] }, alignments: [], moments: [],
+                                     approximationUpdate: [], projectedCosine: [], eq23Growth: [], collinearity: [], targetFeatureNorms: [], targetFeatureChanges: [],
+                                     orthogonalFeatureNorms: directions.map { _ in [] }, orthogonalFeatureChanges: directions.map { _ in [] },
+                                     alignments: [], moments: [],
                                      initialEigenvalues: [], initialWeightedRatios: [], losses: [], wallSeconds: 0)
         func identities(_ hessian: CrossEntropyLossHessian) throws {
             var probes = (0..<configuration.identityDirections).map { _ in (0..<architecture.parameterCount).map { _ in identityGenerator.nextNormal() } }
@@ -159,13 +193,11 @@ public enum GOFEStudy {
                 try identities(hessian)
             }
             // Eq. 24 relative to t = 0.
-            let y0 = layerNorms(initialTarget)
-            result.targetFeatureChange.append(zip(layerNorms(difference(psiY, initialTarget)), y0).map { $0 / $1 })
-            result.targetKernelGrowth.append(zip(layerNorms(psiY), y0).map { ($0 * $0) / ($1 * $1) })
+            result.targetFeatureNorms.append(layerNorms(psiY))
+            result.targetFeatureChanges.append(layerNorms(difference(psiY, initialTarget)))
             for (j, u) in psiU.enumerated() {
-                let u0 = layerNorms(initialOrthogonal[j])
-                result.orthogonalFeatureChange[j].append(zip(layerNorms(difference(u, initialOrthogonal[j])), u0).map { $0 / $1 })
-                result.orthogonalKernelGrowth[j].append(zip(layerNorms(u), u0).map { ($0 * $0) / ($1 * $1) })
+                result.orthogonalFeatureNorms[j].append(layerNorms(u))
+                result.orthogonalFeatureChanges[j].append(layerNorms(difference(u, initialOrthogonal[j])))
             }
             // Eq. 22 for the step t − 1 → t.
             if let before = previous, let beforeMap = previousMap {
@@ -174,6 +206,8 @@ public enum GOFEStudy {
                 let changeW = difference(map.product(before.w), before.psiW)
                 result.approximationUpdate.append(FeatureEvolution.compareRankOne(
                     prediction: before.bY, direction: targets, measuredTimesS: changeY, measuredLayerSquaredNorms: squared, architecture: architecture))
+                let ySquared = targets.reduce(0) { $0 + $1 * $1 }
+                result.projectedCosine.append(VectorStatistics.cosine(changeY, before.bY.map { $0 * ySquared }))
                 result.gofeUpdate.append(FeatureEvolution.compareRankOne(
                     prediction: before.bW, direction: before.w, measuredTimesS: changeW, measuredLayerSquaredNorms: squared, architecture: architecture))
             }
@@ -202,6 +236,9 @@ public enum GOFEStudy {
                 }
             }
             let psiW = hessian.gradient
+            let hwPsiY = hessian.outputHessian.product(psiY)
+            let before = layerNorms(psiY), after = layerNorms(psiY.indices.map { psiY[$0] - eta * hwPsiY[$0] })
+            result.eq23Growth.append(before.indices.map { (after[$0] * after[$0]) / (before[$0] * before[$0]) - 1 })
             previous = (psiY, w, psiW,
                         FeatureEvolution.rankOneFactor(outputHessian: hessian.outputHessian, featuresTimesS: psiW, direction: w, learningRate: eta),
                         FeatureEvolution.rankOneFactor(outputHessian: hessian.outputHessian, featuresTimesS: psiY, direction: targets, learningRate: eta))

@@ -39,6 +39,7 @@ public enum FigureCatalog {
             planned("fig4", "Alignment hierarchy against batch size and learning rate", "Figure 4, Section 4", [.fashionMNIST, .cifar10], requirement: "ResNet18 and VGG19 for panels (b, c)"),
             implemented(Fig5Figure()),
             implemented(Fig6Figure()),
+            implemented(GOFEFigure()),
             implemented(TrainingHierarchyFigure.fig7),
             implemented(Fig8Figure()),
             implemented(LearningRateHierarchyFigure.fig9),
