@@ -21,11 +21,11 @@ public struct GOFEFigure: FigureSpec {
         switch profile {
         case .quick:
             return GOFEStudyConfiguration(dataset: .fashionMNIST, samplesPerClass: 10, width: 64, depth: 6, learningRate: 0.01, steps: 20,
-                                          orthogonalDirections: 8, hutchinsonProbes: 24, identityDirections: 3, eigenpairs: 20,
+                                          orthogonalDirections: 16, hutchinsonProbes: 64, identityDirections: 3, eigenpairs: 20,
                                           lanczosIterations: 60, seed: seed)
         case .full:
             return GOFEStudyConfiguration(dataset: .fashionMNIST, samplesPerClass: 50, width: 128, depth: 10, learningRate: 0.01, steps: 40,
-                                          orthogonalDirections: 16, hutchinsonProbes: 48, identityDirections: 5, eigenpairs: 50,
+                                          orthogonalDirections: 32, hutchinsonProbes: 128, identityDirections: 5, eigenpairs: 50,
                                           lanczosIterations: 150, seed: seed)
         }
     }
@@ -130,7 +130,7 @@ public struct GOFEFigure: FigureSpec {
         let anisotropy = Panel(
             title: "Eq. 24: ‖Ψ(t)s − Ψ(0)s‖/‖Ψ(0)s‖", xAxis: .linear("step t"), yAxis: .linear("relative change"),
             series: [Series(label: "s = Ỹ", x: states, y: target, style: .line(0)),
-                     Series(label: "s = u ⟂ Ỹ, 1", x: states, y: mean, style: .line(1), yErrors: spread)],
+                     Series(label: "s = u (u·Ỹ = u·1 = 0)", x: states, y: mean, style: .line(1), yErrors: spread)],
             legend: .auto)
         var kernelSeries: [Series] = []
         for l in 1...depth {
