@@ -51,6 +51,7 @@ public struct ReportWriter {
             doc.add(.heading(level: 2, text: "The scaling law l* ∝ L^{3/5} (Fig 3)"))
             doc.add(.paragraph(scalingLaw.verdictSentence))
             doc.add(.table(header: ["what", "slope of log l* on log L", "95% interval", "verdict", "details"], rows: scalingLaw.rows))
+            doc.add(.paragraph(scalingLaw.protocolsParagraph))
         }
 
         for result in main {
