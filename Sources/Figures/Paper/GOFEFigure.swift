@@ -25,7 +25,7 @@ public struct GOFEFigure: FigureSpec {
                                           lanczosIterations: 60, seed: seed)
         case .full:
             return GOFEStudyConfiguration(dataset: .fashionMNIST, samplesPerClass: 50, width: 128, depth: 10, learningRate: 0.01, steps: 40,
-                                          orthogonalDirections: 32, hutchinsonProbes: 128, identityDirections: 5, eigenpairs: 50,
+                                          orthogonalDirections: 32, hutchinsonProbes: 64, identityDirections: 5, eigenpairs: 50,
                                           lanczosIterations: 150, seed: seed)
         }
     }
