@@ -123,6 +123,13 @@ public struct ReportWriter {
                             c.intervalText, c.claim.acceptedRangeText, c.verdictText, evidence]
                 }))
         }
+        let sensitivities = result.measurements.filter { ClaimID.sensitivityMeasurements.contains($0.claimId) }
+        if !sensitivities.isEmpty {
+            doc.add(.paragraph("**Sensitivity measurements** (no verdict: the same runs under the other centring convention):"))
+            doc.add(.table(header: ["measurement", "value", "how measured"], rows: sensitivities.map { m in
+                [m.claimId.rawValue, m.value.map(NumberText.format) ?? "—", m.value == nil ? (m.notRunReason ?? "not measured") : m.detail]
+            }))
+        }
         doc.add(.paragraph("**Protocol** (`--\(result.profile.rawValue)`):"))
         doc.add(.table(header: ["setting", "value"], rows: result.protocolSettings.map { [$0.name, $0.value] }))
         if !result.notes.isEmpty {
