@@ -142,7 +142,7 @@ public enum ProbeSelection: Codable, Hashable, Sendable {
 /// "probe" the two probe sets (training probe first, then test probe), "init"
 /// the initial weights, and "batches" the minibatch order (one derived stream
 /// per epoch, "epoch 0", "epoch 1", …).
-public struct RunSpec: Codable, Hashable, Sendable {
+public struct RunSpec: Codable, Hashable, Sendable, CanonicallyHashed {
     /// The dataset (standardised per channel with training-set statistics).
     public var dataset: DatasetName
     /// Training samples per class (a class-balanced random subset); nil = the full training set.
@@ -202,13 +202,6 @@ public struct RunSpec: Codable, Hashable, Sendable {
                             outputDimension: dataset.classCount, hasBias: hasBias)
     }
 
-    /// 16 hexadecimal digits: the 64-bit FNV-1a hash of the specification's
-    /// canonical JSON (``CanonicalJSON``), identical across processes and machines.
-    public var configurationHash: String {
-        if let digest = try? StableHash.hexDigest(ofCanonicalJSON: self) { return digest }
-        // Unreachable in practice (every field encodes); still a stable fallback.
-        return StableHash.hexDigits(StableHash.fnv1a64(String(describing: self)))
-    }
 
     /// A short human-readable name, e.g. "fashion-mnist L10 N100 sgd lr0.003 bs128 seed0".
     public var label: String {

@@ -10,7 +10,7 @@ import Foundation
 /// Random streams derive from `seed` with the names ``Runner`` uses ("subset", "probe",
 /// "init", "batches" → "epoch 0"), so the trajectory is that of the ``RunSpec`` with the same
 /// dataset, subset, architecture, optimiser, batch size and seed.
-public struct CollinearityConfiguration: Codable, Hashable, Sendable {
+public struct CollinearityConfiguration: Codable, Hashable, Sendable, CanonicallyHashed {
     public var dataset: DatasetName
     /// Training samples per class; nil = the whole training set.
     public var trainSubsetPerClass: Int?
@@ -39,9 +39,6 @@ public struct CollinearityConfiguration: Codable, Hashable, Sendable {
         self.seed = seed
     }
 
-    public var configurationHash: String {
-        (try? StableHash.hexDigest(ofCanonicalJSON: self)) ?? StableHash.hexDigits(StableHash.fnv1a64(String(describing: self)))
-    }
 }
 
 /// −corr(Ỹ, w_t) at steps of the first epoch.

@@ -13,7 +13,7 @@ import Foundation
 ///   measured A_l(t+1)/A_l(t) on D, and at t = 0 the weighted-eigenvalue form from Lanczos eigenpairs.
 ///
 /// Random streams derive from `seed`: "subset", "init", "directions", "hutchinson", "identity", "lanczos".
-public struct GOFEStudyConfiguration: Codable, Hashable, Sendable {
+public struct GOFEStudyConfiguration: Codable, Hashable, Sendable, CanonicallyHashed {
     public var dataset: DatasetName
     public var samplesPerClass: Int
     public var width: Int
@@ -52,10 +52,6 @@ public struct GOFEStudyConfiguration: Codable, Hashable, Sendable {
         RunSpec.architecture(for: dataset, width: width, depth: depth, hasBias: false)
     }
 
-    /// Name in the cache: 16 hex digits of the canonical-JSON hash.
-    public var configurationHash: String {
-        (try? StableHash.hexDigest(ofCanonicalJSON: self)) ?? StableHash.hexDigits(StableHash.fnv1a64(String(describing: self)))
-    }
 }
 
 /// Everything the GOFE study measured. Per-step arrays are indexed by t = 0 … steps − 1 (a change

@@ -14,7 +14,7 @@ import Foundation
 /// Everything is float64 and deterministic in the configuration. Random streams derive from
 /// `seed` as in ``RunSpec``: "subset" (training set), "probe" (alignment probe), "init"
 /// (He weights), "lanczos" (start vectors).
-public struct HessianStudyConfiguration: Codable, Hashable, Sendable {
+public struct HessianStudyConfiguration: Codable, Hashable, Sendable, CanonicallyHashed {
     public var dataset: DatasetName
     /// Training samples per class in D (n = classes × this); w and H_w are taken over all of D.
     public var samplesPerClass: Int
@@ -54,10 +54,6 @@ public struct HessianStudyConfiguration: Codable, Hashable, Sendable {
         RunSpec.architecture(for: dataset, width: width, depth: depth, hasBias: false)
     }
 
-    /// Name in the cache: 16 hex digits of the canonical-JSON hash.
-    public var configurationHash: String {
-        (try? StableHash.hexDigest(ofCanonicalJSON: self)) ?? StableHash.hexDigits(StableHash.fnv1a64(String(describing: self)))
-    }
 }
 
 /// The spectrum of H_w at one moment of training.

@@ -37,3 +37,17 @@ public enum StableHash {
         hexDigits(fnv1a64(try CanonicalJSON.string(for: value).utf8))
     }
 }
+
+/// A configuration that names its cache entry by the hash of its canonical JSON (run
+/// specifications, the second-order studies' configurations).
+public protocol CanonicallyHashed: Encodable {}
+
+extension CanonicallyHashed {
+    /// 16 hexadecimal digits: the 64-bit FNV-1a hash of the value's canonical JSON
+    /// (``CanonicalJSON``), identical across processes and machines.
+    public var configurationHash: String {
+        if let digest = try? StableHash.hexDigest(ofCanonicalJSON: self) { return digest }
+        // Unreachable in practice (every field encodes); still a stable fallback.
+        return StableHash.hexDigits(StableHash.fnv1a64(String(describing: self)))
+    }
+}
