@@ -32,8 +32,8 @@ struct PlanCommand: ParsableCommand {
         do {
             var model = RunCostModel.calibrated
             if !calibrate.isEmpty {
-                let samples = calibrate.flatMap { RunCache(directory: URL(fileURLWithPath: $0, isDirectory: true)).allRecords() }
-                    .map { (work: RunWork(measured: $0), seconds: $0.wallSeconds) }
+                let records = calibrate.flatMap { RunCache(directory: URL(fileURLWithPath: $0, isDirectory: true)).allRecords() }
+                let samples = records.map { (work: RunWork(measured: $0), seconds: $0.wallSeconds) }
                 guard let fitted = RunCostModel.fit(samples) else {
                     throw UsageError(description: "--calibrate: too few finished records in \(calibrate.joined(separator: ", ")) to fit the cost model (\(samples.count) found)")
                 }
@@ -42,6 +42,11 @@ struct PlanCommand: ParsableCommand {
                 }
                 print(String(format: "refitted: %.4g s/training flop, %.4g s/evaluation flop, %.4g s/measurement flop, %.3g s/run",
                              fitted.secondsPerTrainingFlop, fitted.secondsPerEvaluationFlop, fitted.secondsPerMeasurementFlop, fitted.secondsPerRun))
+                // What a plan promises: the cost up to the stopping rule's limit, against what the runs took.
+                let planned = records.reduce(0) { $0 + fitted.plannedSeconds($1.spec) }
+                let measured = records.reduce(0) { $0 + $1.wallSeconds }
+                print(String(format: "planned to the stopping rules' limits: %.2f core-hours for these runs, measured %.2f (%.1f×)",
+                             planned / 3600, measured / 3600, planned / max(measured, 1e-9)))
                 model = fitted
             }
             let plan = try FigureSelection.plan(ids, options: options, model: model)
