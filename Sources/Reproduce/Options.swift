@@ -67,7 +67,7 @@ struct RunOptions: ParsableArguments {
 
     @Option(name: .customLong("protocol"), help: ArgumentHelp(
         "Whose protocol the scaling-law figures (fig3, table1-3) follow: 'paper' (the paper's text and Tables 1-3) or 'authors' (the authors' public Fig 3 script; 'authors-generic' for their generic.py).",
-        discussion: "The authors' protocol differs in width (256), learning rates, weight decay (none), stopping rule (running average of minibatch losses below 0.1 at two epoch ends), probe (first 2000 shuffled training images) and centring (per output); docs/authors-protocol.md lists every setting and the commit it comes from. Its results sit beside the paper protocol's in results.json and are checked against their own claims; the default --out is figures/authors/ (and figures/authors/full/ with --full).",
+        discussion: "The authors' protocol differs in width (256), learning rates, weight decay (none), stopping rule (running average of minibatch losses below 0.1 at two epoch ends), probe (first 2000 shuffled training images) and centring (per output); docs/authors-protocol.md lists every setting and the commit it comes from. Its results sit beside the paper protocol's in the same results.json (figures/, or figures/full/ with --full), drawn as fig3-authors.png/.pdf, and are checked against their own claims (fig3.*.authors*).",
         valueName: "family"))
     var protocolFamily: ScalingLawProtocol.Family = .paper
 
@@ -100,8 +100,7 @@ struct RunOptions: ParsableArguments {
     }
 
     var outputDirectory: URL {
-        let base = protocolFamily == .paper ? "figures" : "figures/authors"
-        return URL(fileURLWithPath: out ?? (profile == .quick ? base : base + "/full"), isDirectory: true).standardizedFileURL
+        URL(fileURLWithPath: out ?? (profile == .quick ? "figures" : "figures/full"), isDirectory: true).standardizedFileURL
     }
 
     /// The options that change a profile's protocol or what is trained, as typed (nil: none).

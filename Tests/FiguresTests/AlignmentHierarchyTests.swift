@@ -128,10 +128,39 @@ final class AlignmentHierarchyTests: XCTestCase {
         for image in result.images {
             XCTAssertTrue(FileManager.default.fileExists(atPath: context.outputDirectory.appendingPathComponent(image).path))
         }
-        XCTAssertEqual(Set(result.measurements.map(\.claimId)), [.fig10Hierarchy, .fig10Lr005TestAccuracy, .fig10Lr005TestLoss])
+        XCTAssertEqual(Set(result.measurements.map(\.claimId)), [.fig10Hierarchy, .fig10HierarchyPerOutputCentring, .fig10Lr005TestAccuracy, .fig10Lr005TestLoss])
         for measurement in result.measurements {
             XCTAssertNil(measurement.value)
             XCTAssertTrue(measurement.notRunReason?.contains("--data-dir") == true, measurement.notRunReason ?? "")
         }
+    }
+}
+
+/// The hierarchy claims under the other centring (issue: "measured under both centrings").
+final class HierarchyCentringTests: XCTestCase {
+    func testTheSensitivityTwinReadsTheOtherCentringsValues() throws {
+        // Bug caught: the per-output twin computed from the Eq. 6 values (or the reverse).
+        let spec = RunSpec(dataset: .fashionMNIST, architecture: RunSpec.architecture(for: .fashionMNIST, width: 8, depth: 4),
+                           optimizer: .sgd(learningRate: 0.1, momentum: 0, weightDecay: 0), batchSize: 100, stopping: .epochs(1))
+        let eq6 = [0.4, 0.2, 0.1, 0.05], perOutput = [0.1, 0.2, 0.4, 0.05]  // peaks at layer 1 vs layer 3
+        let snapshot = AlignmentSnapshot(step: 1, epoch: 1, trainProbe: eq6, testProbe: eq6,
+                                         otherCentrings: [CentredAlignments(centring: .perOutput, trainProbe: perOutput, testProbe: perOutput)])
+        let evaluation = Evaluation(loss: 0.1, accuracy: 0.9)
+        let record = RunRecord(spec: spec, trainingSampleCount: 100, stepsPerEpoch: 1,
+                               epochs: [EpochEntry(epoch: 1, step: 1, batches: 1, trainLoss: 0.1, trainAccuracy: 0.9, testLoss: 0.1, testAccuracy: 0.9, wallSeconds: 0)],
+                               alignments: [snapshot], stopReason: .epochCap, totalSteps: 1, finalTrain: evaluation, finalTest: evaluation,
+                               wallSeconds: 0, machine: "", finalWeightsFile: nil)
+        let both = HierarchyClaims.hierarchyBothCentrings(.fig9Hierarchy, [("run", .finished(record))])
+        XCTAssertEqual(both.map(\.claimId), [.fig9Hierarchy, .fig9HierarchyPerOutputCentring])
+        XCTAssertEqual(both[0].value, 0)  // Eq. 6: peak at the first layer, not a hidden one
+        XCTAssertEqual(both[1].value, 1)  // per output: peak at layer 3 of 4
+        XCTAssertEqual(record.recentred(.perOutput)?.finalAlignment?.trainProbe, perOutput)
+        XCTAssertNil(record.recentred(.none))
+        // A record that did not keep the other centring gives a not-run twin, never the Eq. 6 value.
+        var old = record
+        old.alignments[0].otherCentrings = nil
+        let twin = HierarchyClaims.hierarchyBothCentrings(.fig9Hierarchy, [("run", .finished(old))])[1]
+        XCTAssertNil(twin.value)
+        XCTAssertTrue(twin.notRunReason?.contains("does not keep") == true)
     }
 }

@@ -149,4 +149,24 @@ final class AuthorsProtocolTests: XCTestCase {
         let rates = try XCTUnwrap(factors.first { $0.name == "factor-authorsLearningRates" }).depths.map(\.learningRate)
         XCTAssertEqual(rates, [0.005, 0.004, 0.004, 0.002, 0.001])
     }
+
+    func testReportShowsTheAuthorsProtocolBesideThePapers() throws {
+        // Bug caught: the report's scaling-law section dropping a protocol family's slope.
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("paper-targets.json")
+        let targets = try TargetsFile.load(from: url)
+        var authors = FigureResult(id: "fig3", title: "t", paperReference: "r", profile: .full, caption: "c", images: [],
+                                   protocolSettings: [], notes: [],
+                                   measurements: [ClaimMeasurement(claimId: .fig3FashionMNISTSlopeAuthors, value: 0.71,
+                                                                   uncertainty: .bootstrap(.clusterBootstrap, 0.5...0.9, sampleSize: 10), detail: "")],
+                                   provenance: Provenance(gitCommit: "x", configurationHashes: [], seed: 1, wallSeconds: 0, machine: "m", blasKernel: "k", date: "d"))
+        authors.protocolFamily = "authors"
+        let claims = ClaimEvaluator.evaluate(targets: targets, results: [authors])
+        let story = ScalingLawStory(claims: claims, results: [authors])
+        XCTAssertTrue(story.hasMeasurement)
+        let row = try XCTUnwrap(story.rows.first { $0[0].hasPrefix("authors' protocol (--full") })
+        XCTAssertEqual(row[1], "0.71")
+        XCTAssertEqual(row[3], "INCONCLUSIVE")  // [0.5, 0.9] straddles 0.6 ± 0.15
+        XCTAssertTrue(story.protocolsParagraph.contains("0.71"))
+    }
 }

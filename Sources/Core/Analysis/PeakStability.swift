@@ -30,18 +30,9 @@ public struct PeakStability: Equatable, Sendable {
         }
         let weights = mean.map { max($0, 0) }
         let total = weights.reduce(0, +)
-        guard total > 0, let meanPeak = PeakStability.argmax(mean) else { return nil }
-        peaks = profiles.compactMap(PeakStability.argmax)
+        guard total > 0, let meanPeak = PeakLayer.index(of: mean) else { return nil }
+        peaks = profiles.compactMap(PeakLayer.index(of:))
         meanProfilePeak = meanPeak
         centroid = weights.enumerated().reduce(0) { $0 + Double($1.offset + 1) * $1.element } / total
-    }
-
-    /// The 1-based arg-max, ties to the first.
-    private static func argmax(_ values: [Double]) -> Int? {
-        var best: (layer: Int, value: Double)?
-        for (offset, value) in values.enumerated() where best.map({ value > $0.value }) ?? true {
-            best = (offset + 1, value)
-        }
-        return best?.layer
     }
 }

@@ -192,6 +192,21 @@ public struct RunRecord: Codable, Sendable {
     /// The last alignment measurement, if any.
     public var finalAlignment: AlignmentSnapshot? { alignments.last }
 
+    /// A copy for measuring under another centring: every snapshot's probes replaced by the
+    /// values kept under `centring` (``AlignmentSnapshot/otherCentrings``), which the copy then
+    /// drops. It keeps its spec (and hash), so it is for analysis in memory, never for the cache.
+    /// The record itself when `centring` is its own; nil when a snapshot did not keep it.
+    public func recentred(_ centring: Centring) -> RunRecord? {
+        guard centring != spec.alignment.centring else { return self }
+        var copy = self
+        for index in copy.alignments.indices {
+            guard let kept = alignments[index].otherCentrings?.first(where: { $0.centring == centring }) else { return nil }
+            copy.alignments[index] = AlignmentSnapshot(step: alignments[index].step, epoch: alignments[index].epoch,
+                                                       trainProbe: kept.trainProbe, testProbe: kept.testProbe)
+        }
+        return copy
+    }
+
     /// The alignment measured at the first crossing of `threshold` by the running loss
     /// (nil when the rule never crossed it or nothing was measured there).
     public func alignment(atMilestone threshold: Double) -> AlignmentSnapshot? {

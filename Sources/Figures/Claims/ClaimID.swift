@@ -90,6 +90,20 @@ public enum ClaimID: String, Codable, CaseIterable, Sendable, CustomStringConver
     case fig10Lr005TestAccuracy = "fig10.lr0.05.testAccuracy"
     case fig10Lr005TestLoss = "fig10.lr0.05.testLoss"
 
+    // The hierarchy claims with A_l centred per output instead of Eq. 6 (sensitivity, no verdict)
+    case fig1HierarchyFashionMNISTPerOutputCentring = "fig1.hierarchy.fashion-mnist.perOutputCentring"
+    case fig1HierarchyCIFAR10PerOutputCentring = "fig1.hierarchy.cifar10.perOutputCentring"
+    case fig2HierarchyMNISTPerOutputCentring = "fig2.hierarchy.mnist.perOutputCentring"
+    case fig2EarlyRiseMNISTPerOutputCentring = "fig2.earlyRise.mnist.perOutputCentring"
+    case fig2HierarchyCIFAR10PerOutputCentring = "fig2.hierarchy.cifar10.perOutputCentring"
+    case fig2EarlyRiseCIFAR10PerOutputCentring = "fig2.earlyRise.cifar10.perOutputCentring"
+    case fig7HierarchyKMNISTPerOutputCentring = "fig7.hierarchy.kmnist.perOutputCentring"
+    case fig7EarlyRiseKMNISTPerOutputCentring = "fig7.earlyRise.kmnist.perOutputCentring"
+    case fig7HierarchyFashionMNISTPerOutputCentring = "fig7.hierarchy.fashion-mnist.perOutputCentring"
+    case fig7EarlyRiseFashionMNISTPerOutputCentring = "fig7.earlyRise.fashion-mnist.perOutputCentring"
+    case fig9HierarchyPerOutputCentring = "fig9.hierarchy.perOutputCentring"
+    case fig10HierarchyPerOutputCentring = "fig10.hierarchy.perOutputCentring"
+
     /// Measured and reported, deliberately absent from `paper-targets.json` (no verdict): the
     /// Fig 3 slope under the other centring convention than the protocol's (per output for the
     /// paper's protocols, Eq. 6 for those that centre per output), a sensitivity to the convention.
@@ -99,7 +113,13 @@ public enum ClaimID: String, Codable, CaseIterable, Sendable, CustomStringConver
         .fig3FashionMNISTSlopeFullCentring, .fig3FashionMNISTSlopeFullCentringQuick,
         .fig3FashionMNISTSlopeAuthorsFullCentring, .fig3FashionMNISTSlopeAuthorsFullCentringQuick,
         .fig3FashionMNISTSlopeAuthorsGenericFullCentring, .fig3FashionMNISTSlopeAuthorsGenericFullCentringQuick,
+    .fig1HierarchyFashionMNISTPerOutputCentring, .fig1HierarchyCIFAR10PerOutputCentring, .fig2HierarchyMNISTPerOutputCentring, .fig2EarlyRiseMNISTPerOutputCentring,
+        .fig2HierarchyCIFAR10PerOutputCentring, .fig2EarlyRiseCIFAR10PerOutputCentring, .fig7HierarchyKMNISTPerOutputCentring, .fig7EarlyRiseKMNISTPerOutputCentring,
+        .fig7HierarchyFashionMNISTPerOutputCentring, .fig7EarlyRiseFashionMNISTPerOutputCentring, .fig9HierarchyPerOutputCentring, .fig10HierarchyPerOutputCentring,
     ]
+
+    /// The same measurement with A_l centred per output, when this id has such a sensitivity twin.
+    public var perOutputCentringTwin: ClaimID? { ClaimID(rawValue: rawValue + ".perOutputCentring") }
 
     /// Ids declared in `paper-targets.json` before any figure emits them (a claim being built);
     /// empty today. Every other declared id must be a case of this enum.

@@ -227,6 +227,25 @@ enum HierarchyPanels {
 
 /// The claim measurements shared by the hierarchy figures.
 enum HierarchyClaims {
+    /// ``hierarchy(_:_:)`` under the run's own centring (Eq. 6), then, as its sensitivity twin
+    /// (``ClaimID/perOutputCentringTwin``), under per-output centring from the same records.
+    static func hierarchyBothCentrings(_ claimId: ClaimID, _ runs: [(label: String, outcome: RunOutcome)]) -> [ClaimMeasurement] {
+        var result = [hierarchy(claimId, runs)]
+        if let twin = claimId.perOutputCentringTwin {
+            result.append(hierarchy(twin, runs.map { ($0.label, $0.outcome.recentred(.perOutput)) }))
+        }
+        return result
+    }
+
+    /// ``earlyRise(_:label:_:)`` under both centrings, as ``hierarchyBothCentrings(_:_:)``.
+    static func earlyRiseBothCentrings(_ claimId: ClaimID, label: String, _ outcome: RunOutcome) -> [ClaimMeasurement] {
+        var result = [earlyRise(claimId, label: label, outcome)]
+        if let twin = claimId.perOutputCentringTwin {
+            result.append(earlyRise(twin, label: label, outcome.recentred(.perOutput)))
+        }
+        return result
+    }
+
     /// "The layer with the largest final alignment is a hidden layer, for
     /// every run": the fraction of `runs` with 1 < argmax_l A_l < L (training
     /// probe), with each run's peak layer in the detail. Not run when no run

@@ -45,8 +45,8 @@ public struct TrainingHierarchyFigure: FigureSpec {
             panels.append(HierarchyPanels.loss(record, title: "\(name): loss\(suffix)"))
             panels.append(HierarchyPanels.alignmentProgress(record, title: "\(name): A_{l} during training\(suffix)", depth: Self.depth))
             panels.append(HierarchyPanels.finalProfile(record, title: "\(name): A_{l} at the end\(suffix)", depth: Self.depth))
-            measurements.append(HierarchyClaims.hierarchy(row.hierarchy, [(name, outcome)]))
-            measurements.append(HierarchyClaims.earlyRise(row.earlyRise, label: name, outcome))
+            measurements += HierarchyClaims.hierarchyBothCentrings(row.hierarchy, [(name, outcome)])
+            measurements += HierarchyClaims.earlyRiseBothCentrings(row.earlyRise, label: name, outcome)
             notes.append(HierarchyFigureText.runNote(name, outcome))
         }
         let plot = PlotFigure(panels: panels, columns: 3, panelSize: (300, 230))
@@ -105,8 +105,8 @@ public struct Fig1Figure: FigureSpec {
         var notes: [String] = []
         for (dataset, outcome) in zip(datasets, outcomes) {
             panels.append(HierarchyPanels.finalProfile(outcome.record, title: "\(dataset.displayName), depth \(Self.depth)\(HierarchyFigureText.missingSuffix(outcome))", depth: Self.depth))
-            measurements.append(HierarchyClaims.hierarchy(dataset == .cifar10 ? .fig1HierarchyCIFAR10 : .fig1HierarchyFashionMNIST,
-                                                          [(dataset.displayName, outcome)]))
+            measurements += HierarchyClaims.hierarchyBothCentrings(dataset == .cifar10 ? .fig1HierarchyCIFAR10 : .fig1HierarchyFashionMNIST,
+                                                                   [(dataset.displayName, outcome)])
             notes.append(HierarchyFigureText.runNote(dataset.displayName, outcome))
         }
         let plot = PlotFigure(panels: panels, columns: 2, panelSize: (330, 250))
@@ -165,8 +165,8 @@ public struct LearningRateHierarchyFigure: FigureSpec {
                                                     title: "\(dataset.displayName): A_{l} at the end", depth: Self.depth))
         let plot = PlotFigure(panels: panels, columns: 2, panelSize: (330, 240))
 
-        var measurements = [HierarchyClaims.hierarchy(
-            claims.hierarchy, zip(rates, outcomes).map { ("lr \($0.0)", $0.1) })]
+        var measurements = HierarchyClaims.hierarchyBothCentrings(
+            claims.hierarchy, zip(rates, outcomes).map { ("lr \($0.0)", $0.1) })
         let paperRate = 0.05
         if let index = rates.firstIndex(of: paperRate) {
             let outcome = outcomes[index]
@@ -241,7 +241,7 @@ enum HierarchyFigureText {
     /// Notes every hierarchy figure carries.
     static func commonNotes(_ profile: Profile) -> [String] {
         var notes = [
-            "A_l uses the full centring C = I − 11ᵀ/(nk) of paper Eq. 6–7 (records also keep A_l centred per output, for comparison), on the exact layer tangent kernel K_l = Ψ_lᵀΨ_l of the weights and biases of layer l (computed from forward and backward factors, no sampling).",
+            "A_l uses the full centring C = I − 11ᵀ/(nk) of paper Eq. 6–7 (the panels draw it; records also keep A_l centred per output, C_n ⊗ I_k, and each hierarchy and early-rise claim is repeated under that centring as a sensitivity measurement, id suffix .perOutputCentring, no verdict), on the exact layer tangent kernel K_l = Ψ_lᵀΨ_l of the weights and biases of layer l (computed from forward and backward factors, no sampling).",
             "Momentum 0.9 and weight decay 5·10⁻⁴ are assumptions: the paper says only \"SGD with momentum and weight decay\".",
             "The hierarchy claim uses the training probe; the test probe's peak layer is given in the detail.",
         ]

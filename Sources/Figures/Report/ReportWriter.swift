@@ -51,6 +51,7 @@ public struct ReportWriter {
             doc.add(.heading(level: 2, text: "The scaling law l* ∝ L^{3/5} (Fig 3)"))
             doc.add(.paragraph(scalingLaw.verdictSentence))
             doc.add(.table(header: ["what", "slope of log l* on log L", "95% interval", "verdict", "details"], rows: scalingLaw.rows))
+            doc.add(.paragraph(scalingLaw.protocolsParagraph))
         }
 
         for result in main {
@@ -121,6 +122,13 @@ public struct ReportWriter {
                     return [c.claim.id, c.claim.measures, paperText(c.claim), c.measured.map(NumberText.format) ?? "—",
                             c.intervalText, c.claim.acceptedRangeText, c.verdictText, evidence]
                 }))
+        }
+        let sensitivities = result.measurements.filter { ClaimID.sensitivityMeasurements.contains($0.claimId) }
+        if !sensitivities.isEmpty {
+            doc.add(.paragraph("**Sensitivity measurements** (no verdict: the same runs under the other centring convention):"))
+            doc.add(.table(header: ["measurement", "value", "how measured"], rows: sensitivities.map { m in
+                [m.claimId.rawValue, m.value.map(NumberText.format) ?? "—", m.value == nil ? (m.notRunReason ?? "not measured") : m.detail]
+            }))
         }
         doc.add(.paragraph("**Protocol** (`--\(result.profile.rawValue)`):"))
         doc.add(.table(header: ["setting", "value"], rows: result.protocolSettings.map { [$0.name, $0.value] }))

@@ -22,13 +22,41 @@ struct ScalingLawStory {
         ("quick protocol (--quick), Fashion-MNIST, A_l centred per output", .fig3FashionMNISTSlopePerOutputCentringQuick),
     ]
 
+    /// The authors' protocols (`--protocol authors`, docs/authors-protocol.md): their claims, then
+    /// their sensitivity to the paper's Eq. 6 centring (they centre per output).
+    static let authorsClaimIds: [(label: String, id: ClaimID)] = [
+        ("authors' protocol (--full --protocol authors), Fashion-MNIST", .fig3FashionMNISTSlopeAuthors),
+        ("authors' protocol, quick variant (--quick --protocol authors)", .fig3FashionMNISTSlopeAuthorsQuick),
+        ("authors' generic.py protocol (--full --protocol authors-generic)", .fig3FashionMNISTSlopeAuthorsGeneric),
+        ("authors' generic.py protocol, quick variant", .fig3FashionMNISTSlopeAuthorsGenericQuick),
+    ]
+    static let authorsEq6Ids: [(label: String, id: ClaimID)] = [
+        ("authors' protocol (--full), A_l with the paper's Eq. 6 centring", .fig3FashionMNISTSlopeAuthorsFullCentring),
+        ("authors' protocol, quick variant, A_l with Eq. 6 centring", .fig3FashionMNISTSlopeAuthorsFullCentringQuick),
+    ]
+
     private func measured(_ id: ClaimID) -> ClaimResult? {
         claims.first { $0.claim.id == id.rawValue && $0.measured != nil }
     }
 
     /// Whether any Fig 3 slope was measured.
     var hasMeasurement: Bool {
-        measured(Self.fullSlopeId) != nil || measured(Self.quickSlopeId) != nil
+        measured(Self.fullSlopeId) != nil || measured(Self.quickSlopeId) != nil || Self.authorsClaimIds.contains { measured($0.id) != nil }
+    }
+
+    /// What each protocol family's slope says, and where the factor study is (one paragraph).
+    var protocolsParagraph: String {
+        var parts = ["The paper's text (Table 2) and the authors' public code (GitHub bugbuglou/NTK_alignment, `fmnist_FNNs_MC5.py`) train differently: "
+            + "width 100 vs 256, weight decay 5·10⁻⁴ (assumed) vs none, an epoch-mean stop vs a running-average stop, a balanced probe vs the first 2000 shuffled images, "
+            + "and A_l centred as in Eq. 6 vs per output (docs/authors-protocol.md)."]
+        for (label, id) in Self.authorsClaimIds {
+            guard let claim = measured(id) else { continue }
+            parts.append("Under the \(label) the slope is \(NumberText.format(claim.measured ?? .nan)), interval \(claim.intervalText): \(claim.verdictText)"
+                + (claim.partialBecause.map { " (\($0))" } ?? "") + ".")
+        }
+        parts.append("docs/factor-table.md moves one setting at a time from the quick protocol to the authors' code with paired seeds "
+            + "and says which factor decides the outcome (`reproduce factors --stability 10` regenerates it from the committed records).")
+        return parts.joined(separator: " ")
     }
 
     /// The interval of a measurement that is not a claim, from its numbers (as ``ClaimResult/intervalText``).
@@ -52,11 +80,18 @@ struct ScalingLawStory {
         row("paper protocol (--full), MNIST", Self.otherDatasetSlopeIds[0])
         row("paper protocol (--full), CIFAR-10", Self.otherDatasetSlopeIds[1])
         row("quick protocol (--quick), Fashion-MNIST", Self.quickSlopeId)
+        func sensitivity(_ label: String, _ id: ClaimID, verdict: String, what: String) {
+            guard let measurement = results.flatMap(\.measurements).first(where: { $0.claimId == id }), let value = measurement.value else { return }
+            rows.append([label, NumberText.format(value), Self.intervalText(measurement), verdict,
+                         what + measurement.detail + (measurement.partialBecause.map { "; " + $0 } ?? "")])
+        }
         for (label, id) in Self.perOutputIds {
-            guard let measurement = results.flatMap(\.measurements).first(where: { $0.claimId == id }), let value = measurement.value else { continue }
-            rows.append([label, NumberText.format(value), Self.intervalText(measurement), "no verdict (not the paper's Eq. 6)",
-                         "sensitivity to the centring convention (the paper defines C = I − 11ᵀ/(kn); code built on nngeometry centres per output): "
-                            + measurement.detail + (measurement.partialBecause.map { "; " + $0 } ?? "")])
+            sensitivity(label, id, verdict: "no verdict (not the paper's Eq. 6)",
+                        what: "sensitivity to the centring convention (the paper defines C = I − 11ᵀ/(kn); code built on nngeometry centres per output): ")
+        }
+        for (label, id) in Self.authorsClaimIds { row(label, id) }
+        for (label, id) in Self.authorsEq6Ids {
+            sensitivity(label, id, verdict: "no verdict (sensitivity)", what: "the same runs with A_l centred as in Eq. 6: ")
         }
         if let theory = measured(Self.theorySlopeId) {
             rows.append(["infinite-width theory, L = 10–100 (figure 'theory')", NumberText.format(theory.measured ?? .nan), theory.intervalText,

@@ -15,6 +15,16 @@ public enum RunOutcome {
     case failed(Error)
 
     /// The record, when the run finished.
+    /// The outcome with its record's alignments under `centring` (``RunRecord/recentred(_:)``);
+    /// a finished run that did not keep that centring becomes not run, saying so.
+    public func recentred(_ centring: Centring) -> RunOutcome {
+        guard case let .finished(record) = self else { return self }
+        guard let recentred = record.recentred(centring) else {
+            return .notRun("the record of \(record.spec.label) does not keep A_l under \(centring.rawValue) centring (written before records kept both)")
+        }
+        return .finished(recentred)
+    }
+
     public var record: RunRecord? {
         if case let .finished(record) = self { return record }
         return nil
