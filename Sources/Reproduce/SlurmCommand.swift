@@ -61,6 +61,7 @@ struct SlurmCommand: ParsableCommand {
                                workingDirectory: FileManager.default.currentDirectoryPath, scriptDirectory: directory.path)
             job.outputDirectory = options.out.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             job.partition = partition
+            job.dataDirectory = options.dataDirectory?.path
             job.cpusPerTask = cpusPerTask
             job.safetyFactor = safetyFactor
             job.extraDirectives = sbatchOptions

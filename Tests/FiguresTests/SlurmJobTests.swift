@@ -55,6 +55,12 @@ final class SlurmJobTests: XCTestCase {
         }
     }
 
+    func testTasksGetTheDataDirectory() {
+        var job = job()
+        job.dataDirectory = "/shared/data sets"
+        XCTAssertTrue(job.script(for: job.arrays[0]).contains(" run-spec \"$HASH\" --cache /shared/cache --plan /shared/jobs/plan.json --data-dir '/shared/data sets' &"))
+    }
+
     func testTheFinalJobDependsOnEveryArrayAndDrawsFromTheCache() {
         let job = job()
         XCTAssertEqual(job.finalCommand, ["/opt/reproduce", "fig3", "--quick", "--seeds", "2", "--cached-only", "--cache", "/shared/cache"])

@@ -27,6 +27,8 @@ public struct SlurmJob: Sendable {
     public var scriptDirectory: String
     /// `--out` of the final job (nil: the default of the profile).
     public var outputDirectory: String?
+    /// `--data-dir` of the training tasks, if any (the final job has it in the plan's options).
+    public var dataDirectory: String?
     /// `--partition`, if any.
     public var partition: String?
     /// `--cpus-per-task` of the training tasks (a run uses one BLAS thread; more cores help only
@@ -114,7 +116,8 @@ public struct SlurmJob: Sendable {
                   "set -u",
                   "HASHES=(\(array.hashes.joined(separator: " ")))",
                   "HASH=${HASHES[$SLURM_ARRAY_TASK_ID]}",
-                  "\(Self.quoted(binary)) run-spec \"$HASH\" --cache \(Self.quoted(cache)) --plan \(Self.quoted(planPath)) &",
+                  "\(Self.quoted(binary)) run-spec \"$HASH\" --cache \(Self.quoted(cache)) --plan \(Self.quoted(planPath))"
+                    + (dataDirectory.map { " --data-dir " + Self.quoted($0) } ?? "") + " &",
                   "child=$!",
                   "trap 'kill -TERM \"$child\" 2>/dev/null' TERM",
                   "wait \"$child\"; status=$?",
