@@ -69,11 +69,11 @@ struct PlanCommand: ParsableCommand {
 
     /// The plan as aligned lines, longest run first, with totals.
     static func table(_ plan: RunPlan) -> [String] {
-        var lines = ["hash              expected  cached  figures        run"]
+        var lines = ["hash              expected     cached  run (figures)"]
         for entry in plan.entries {
-            lines.append("\(entry.hash)  \(durationText(entry.expectedSeconds).padding(toLength: 8, withPad: " ", startingAt: 0))  "
+            lines.append("\(entry.hash)  \(durationText(entry.expectedSeconds).padding(toLength: 11, withPad: " ", startingAt: 0))  "
                          + "\((entry.finished ? "yes" : "no").padding(toLength: 6, withPad: " ", startingAt: 0))  "
-                         + "\(entry.figures.joined(separator: ",").padding(toLength: 13, withPad: " ", startingAt: 0))  \(entry.label)")
+                         + "\(entry.label) (\(entry.figures.joined(separator: ", ")))")
         }
         let total = plan.entries.reduce(0) { $0 + $1.expectedSeconds }
         let left = plan.unfinished.reduce(0) { $0 + $1.expectedSeconds }
