@@ -59,6 +59,13 @@ public enum ClaimID: String, Codable, CaseIterable, Sendable, CustomStringConver
     case fig3FashionMNISTFixedSlopeResidualAuthorsGenericQuick = "fig3.fashionMNIST.fixedSlopeResidual.authors-generic.quick"
     case fig3FashionMNISTSlopeAuthorsGenericFullCentring = "fig3.fashionMNIST.slope.authors-generic.fullCentring"
     case fig3FashionMNISTSlopeAuthorsGenericFullCentringQuick = "fig3.fashionMNIST.slope.authors-generic.fullCentring.quick"
+    // fig4 (hyperparameter grid, Fashion-MNIST FFNN)
+    case fig4PeakHeightTestLossCorrelation = "fig4.peakHeight.testLossCorrelation"
+    case fig4PeakHeightLossGapCorrelation = "fig4.peakHeight.lossGapCorrelation"
+    case fig4PeakHeightBatchSizeCorrelation = "fig4.peakHeight.batchSizeCorrelation"
+    case fig4PeakHeightLearningRateCorrelation = "fig4.peakHeight.learningRateCorrelation"
+    case fig4PeakCentralityBatchSizeCorrelation = "fig4.peakCentrality.batchSizeCorrelation"
+    case fig4PeakCentralityLearningRateCorrelation = "fig4.peakCentrality.learningRateCorrelation"
     // fig5
     case fig5FashionMNISTUpdateCorrelationEarly = "fig5.fashionMNIST.updateCorrelation.early"
     case fig5FashionMNISTEnergyLayer7OverExtremesAtRise = "fig5.fashionMNIST.energy.layer7OverExtremesAtRise"
@@ -90,6 +97,8 @@ public enum ClaimID: String, Codable, CaseIterable, Sendable, CustomStringConver
     case fig10Lr005TestAccuracy = "fig10.lr0.05.testAccuracy"
     case fig10Lr005TestLoss = "fig10.lr0.05.testLoss"
 
+    // fig13 (FFNN analogue)
+    case fig13SaliencySGDMinusAdam = "fig13.saliency.sgdMinusAdam"
     // The hierarchy claims with A_l centred per output instead of Eq. 6 (sensitivity, no verdict)
     case fig1HierarchyFashionMNISTPerOutputCentring = "fig1.hierarchy.fashion-mnist.perOutputCentring"
     case fig1HierarchyCIFAR10PerOutputCentring = "fig1.hierarchy.cifar10.perOutputCentring"

@@ -196,7 +196,7 @@ struct PanelLayoutBuilder {
     /// Colour bars to draw: the heat map's, then the panel's stand-alone one.
     private func colorBarSpecs() -> [(colormap: Colormap, range: ClosedRange<Double>, scale: AxisScale, label: String, ticks: [Double]?)] {
         var specs: [(colormap: Colormap, range: ClosedRange<Double>, scale: AxisScale, label: String, ticks: [Double]?)] = []
-        if let heatMap = panel.heatMap {
+        if let heatMap = panel.heatMap, heatMap.showsColorBar {
             specs.append((heatMap.colormap, PanelData.valueRange(of: heatMap), heatMap.valueScale, heatMap.colorBarLabel, nil))
         }
         if let bar = panel.colorBar {

@@ -99,6 +99,9 @@ public struct HeatMap: Sendable {
     public var valueScale: AxisScale
     /// Label of the colour bar (markup).
     public var colorBarLabel: String
+    /// Whether the panel draws the heat map's colour bar (false for a grid of panels that share one
+    /// value range, whose bar is drawn once, e.g. by the last column).
+    public var showsColorBar: Bool = true
 
     public init(
         cells: [HeatCell], colormap: Colormap = .viridis, valueRange: ClosedRange<Double>? = nil,

@@ -21,6 +21,9 @@ public enum UncertaintyMethod: String, Codable, Sendable, CaseIterable {
     /// Percentile interval of a bootstrap of paired differences (same depth and seed under
     /// two protocols), resampling depths, then pairs within each depth.
     case pairedBootstrap = "paired-bootstrap"
+    /// Percentile interval of a plain bootstrap over independent runs (the cells of a
+    /// hyperparameter grid, or the runs of each of two groups resampled on their own).
+    case runBootstrap = "run-bootstrap"
     /// A deterministic quantity (an exact recursion, an identity evaluated in floating point):
     /// the interval is [value, value].
     case deterministic
@@ -34,6 +37,7 @@ public enum UncertaintyMethod: String, Codable, Sendable, CaseIterable {
         switch self {
         case .clusterBootstrap: return "cluster bootstrap"
         case .pairedBootstrap: return "paired bootstrap"
+        case .runBootstrap: return "bootstrap over runs"
         case .deterministic: return "deterministic"
         case .singleRun: return "single run, no interval"
         case .notEstimated: return "no interval estimated"

@@ -45,30 +45,89 @@ public struct RunScheduler: Sendable {
         return results
     }
 
+    /// Runs start longest-expected first (``RunCostEstimate/startOrder(_:)``) and `jobs` workers
+    /// each take the next unstarted run as soon as they are free, so a grid of independent
+    /// trainings keeps every worker busy and does not end on one long straggler.
     private func train(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
         Interruption.install()
-        let unique = Array(Dictionary(specs.map { ($0.configurationHash, $0) }, uniquingKeysWith: { a, _ in a }).values)
-            .sorted { $0.configurationHash < $1.configurationHash }
-        let sink = showsProgress ? SchedulerProgress(total: unique.count) : nil
+        let unique = RunCostEstimate.startOrder(
+            Array(Dictionary(specs.map { ($0.configurationHash, $0) }, uniquingKeysWith: { a, _ in a }).values))
+        let work = unique.map(RunCostEstimate.expectedWork)
+        let sink = showsProgress ? SchedulerProgress(total: unique.count, totalWork: work.reduce(0, +)) : nil
         let results = ResultBox(count: unique.count)
+        let next = NextIndex()
+        let cacheDirectory = cacheDirectory, dataDirectory = dataDirectory, integrity = integrity
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = jobs
-        for (index, spec) in unique.enumerated() {
+        for worker in 1...min(jobs, max(1, unique.count)) {
             queue.addOperation {
-                var runner = Runner(cache: RunCache(directory: cacheDirectory), dataDirectory: dataDirectory, progress: sink)
-                runner.stopRequested = { _ in Interruption.isRequested }
-                let outcome: Result<RunRecord, Error> = Result {
-                    let (record, check) = try runner.runChecked(spec)
-                    integrity.noteCheck(check, spec: spec, path: runner.cache.recordURL(for: spec).path)
-                    return record
+                while let index = next.take(below: unique.count) {
+                    let spec = unique[index]
+                    sink?.started(spec.configurationHash, worker: worker)
+                    var runner = Runner(cache: RunCache(directory: cacheDirectory), dataDirectory: dataDirectory, progress: sink)
+                    runner.stopRequested = { _ in Interruption.isRequested }
+                    let outcome: Result<RunRecord, Error> = Result {
+                        let (record, check) = try runner.runChecked(spec)
+                        integrity.noteCheck(check, spec: spec, path: runner.cache.recordURL(for: spec).path)
+                        return record
+                    }
+                    results.set(index, outcome)
+                    sink?.finishedOne(spec.configurationHash, work: work[index])
                 }
-                results.set(index, outcome)
-                sink?.finishedOne()
             }
         }
         queue.waitUntilAllOperationsAreFinished()
         let byHash = Dictionary(uniqueKeysWithValues: zip(unique.map(\.configurationHash), results.values))
         return specs.map { byHash[$0.configurationHash]! }
+    }
+}
+
+/// The expected cost of a run, used only to order the runs of a batch (results never depend on it).
+public enum RunCostEstimate {
+    /// Floating-point work in arbitrary units: parameters × (3 × training samples + test samples)
+    /// per epoch (a training step costs about three forward passes, and every epoch ends with a
+    /// test evaluation), times the expected epochs. A fixed budget (epochs, steps) is its own
+    /// expectation; a loss threshold is expected after about 7 · batch / (n · η_eff) epochs, capped,
+    /// with η_eff = η/(1 − μ) for SGD with momentum μ and 100·η for Adam (a rough fit to this
+    /// engine's Fashion-MNIST runs: fewer steps per epoch and smaller steps take more epochs).
+    public static func expectedWork(_ spec: RunSpec) -> Double {
+        let samples = Double(spec.trainSubsetPerClass.map { $0 * spec.dataset.classCount } ?? spec.dataset.standardTrainingCount)
+        let perEpoch = Double(spec.architecture.parameterCount) * (3 * samples + Double(spec.dataset.standardTestCount))
+        let stepsPerEpoch = max(1, Int((samples / Double(max(1, spec.batchSize))).rounded(.up)))
+        let epochs: Double
+        switch spec.stopping {
+        case .epochs, .steps:
+            epochs = Double(spec.stopping.epochLimit(stepsPerEpoch: stepsPerEpoch))
+        case .trainLossBelow, .runningLossBelow:
+            let effectiveRate: Double
+            switch spec.optimizer {
+            case let .sgd(learningRate, momentum, _): effectiveRate = learningRate / max(1e-3, 1 - momentum)
+            case let .adam(learningRate, _, _, _, _): effectiveRate = 100 * learningRate
+            }
+            let expected = effectiveRate > 0 ? 7 * Double(spec.batchSize) / (samples * effectiveRate) : .infinity
+            epochs = min(Double(spec.stopping.epochLimit(stepsPerEpoch: stepsPerEpoch)), max(1, expected))
+        }
+        return perEpoch * epochs
+    }
+
+    /// `specs` in the order they should start: largest ``expectedWork(_:)`` first, ties by
+    /// configuration hash (deterministic).
+    public static func startOrder(_ specs: [RunSpec]) -> [RunSpec] {
+        specs.map { ($0, expectedWork($0), $0.configurationHash) }
+            .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.2 < $1.2 }
+            .map(\.0)
+    }
+}
+
+/// Hands out the indices 0, 1, 2, … once each to concurrent workers.
+private final class NextIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func take(below count: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard value < count else { return nil }
+        defer { value += 1 }
+        return value
     }
 }
 
@@ -168,7 +227,9 @@ public enum RunSchedulerError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// One progress line for many runs: "[runs 3/12] <the latest run's status>".
+/// One progress line for many runs: "[runs 3/12 · w2 · grid ETA ~1:40] <the latest run's status>", naming
+/// the worker that runs the reported training and an estimate of the whole batch's remaining time
+/// (elapsed × remaining expected work / finished expected work, ``RunCostEstimate``).
 ///
 /// Concurrent runs take turns on the line, so updates are thinned per run
 /// (every phase change, otherwise at most every 0.5 s on a terminal and every
@@ -177,31 +238,54 @@ private final class SchedulerProgress: ProgressSink, @unchecked Sendable {
     private let bar: TerminalProgressBar
     private let lock = NSLock()
     private let total: Int
+    private var totalWork: Double
+    private var cached: Set<String> = []
     private let interval: Double
+    private let start = ProcessInfo.processInfo.systemUptime
     private var finished = 0
+    private var finishedWork = 0.0
+    private var workers: [String: Int] = [:]
     private var lastForwarded: [String: (time: Double, phase: RunProgress.Phase)] = [:]
 
-    init(total: Int) {
+    init(total: Int, totalWork: Double) {
         self.total = total
+        self.totalWork = totalWork
         bar = TerminalProgressBar()
         if case .lines(let seconds) = bar.resolvedStyle { interval = seconds } else { interval = 0.5 }
     }
 
-    func finishedOne() {
-        lock.lock(); finished += 1; lock.unlock()
+    func started(_ hash: String, worker: Int) {
+        lock.lock(); workers[hash] = worker; lock.unlock()
+    }
+
+    /// Counts a finished run; one read from the cache leaves the work to do, not the work done, so
+    /// that a resumed grid's ETA is not fooled by its instant cached cells.
+    func finishedOne(_ hash: String, work: Double) {
+        lock.lock()
+        finished += 1
+        if cached.contains(hash) { totalWork -= work } else { finishedWork += work }
+        lock.unlock()
     }
 
     func update(_ progress: RunProgress) {
         let now = ProcessInfo.processInfo.systemUptime
         lock.lock()
+        if progress.phase == .cached { cached.insert(progress.configurationHash) }
         let previous = lastForwarded[progress.configurationHash]
         let due = previous == nil || previous!.phase != progress.phase || now - previous!.time >= interval
         if due { lastForwarded[progress.configurationHash] = (now, progress.phase) }
         let done = finished
+        let worker = workers[progress.configurationHash]
+        let eta = finishedWork > 0 ? (now - start) * max(0, totalWork - finishedWork) / finishedWork : nil
         lock.unlock()
         guard due else { return }
         var labelled = progress
-        if total > 1 { labelled.label = "[runs \(done)/\(total)] " + progress.label }
+        if total > 1 {
+            var prefix = "[runs \(done)/\(total)"
+            if let worker { prefix += " · w\(worker)" }
+            if let eta { prefix += " · grid ETA ~\(TerminalProgressBar.duration(eta))" }
+            labelled.label = prefix + "] " + progress.label
+        }
         bar.update(labelled)
     }
 }
