@@ -19,6 +19,32 @@ public enum RankCorrelation {
         return ranks
     }
 
+    /// The same as ``averageRanks(_:)``.
+    public static func ranks(_ values: [Double]) -> [Double] { averageRanks(values) }
+
+    /// ρ between the per-column means of `predicted` and `measured` (rows: repeated measurements,
+    /// e.g. training steps; columns: the ranked items, e.g. layers), with a 95% percentile bootstrap
+    /// interval that resamples rows (`resamples` resamples, seeded by `seed`; nil interval when it has
+    /// fewer than two rows or the resamples give no defined ρ). The value is NaN when ρ of all rows
+    /// is undefined.
+    /// - Precondition: both tables have the same shape.
+    public static func spearmanOfColumnMeans(predicted: [[Double]], measured: [[Double]], resamples: Int, seed: UInt64)
+        -> (value: Double, interval: ClosedRange<Double>?) {
+        precondition(predicted.count == measured.count, "tables differ in rows")
+        func statistic(_ rows: [Int]) -> Double? {
+            guard let columns = predicted.first?.count, !rows.isEmpty else { return nil }
+            let p = (0..<columns).map { c in rows.reduce(0) { $0 + predicted[$1][c] } / Double(rows.count) }
+            let m = (0..<columns).map { c in rows.reduce(0) { $0 + measured[$1][c] } / Double(rows.count) }
+            return spearman(p, m)
+        }
+        let all = Array(predicted.indices)
+        let value = statistic(all) ?? .nan
+        let interval = ClusterBootstrap.percentileInterval(all.map { [$0] }, resamples: resamples, seed: seed,
+                                                           label: "spearman-rows", minimumResamples: max(1, resamples / 2),
+                                                           statistic: statistic)
+        return (value, interval)
+    }
+
     /// Pearson's correlation of two equally long samples; nil when fewer than two pairs or when
     /// either sample is constant (the correlation is undefined).
     public static func pearson(_ x: [Double], _ y: [Double]) -> Double? {

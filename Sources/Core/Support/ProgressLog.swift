@@ -6,8 +6,10 @@ import Foundation
 /// Events, at most one line each per run (runs are told apart by configuration hash):
 /// - start: the first report of a run ("started", or "resuming at step s" when a checkpoint
 ///   is restored);
-/// - finish: the run stopped and its record is written (the final status line);
-/// - cached: the record was already in the cache.
+/// - finish: the run stopped and its record is written (the final status line).
+/// A run whose record was already in the cache writes nothing: a figure's own log line counts
+/// its runs and its provenance lists them, and a log of a mostly cached `all` would otherwise
+/// be one line per cached run.
 /// Between events, a heartbeat (the status line of whichever run reported last) is written
 /// when `heartbeat` seconds have passed since the last line of any kind, so a long run still
 /// shows that it is alive and how far it got, while several runs sharing the log cost
@@ -40,7 +42,11 @@ public final class ProgressLog: ProgressSink, @unchecked Sendable {
         let hash = progress.configurationHash
         let line: String?
         switch progress.phase {
-        case .cached, .finished:
+        case .cached:
+            ended.insert(hash)
+            started.insert(hash)
+            line = nil
+        case .finished:
             line = ended.insert(hash).inserted ? TerminalProgressBar.render(progress) : nil
             started.insert(hash)
         case .preparing, .training, .measuring:

@@ -39,6 +39,7 @@ public enum FigureCatalog {
             implemented(Fig4Figure()),
             implemented(Fig5Figure()),
             implemented(Fig6Figure()),
+            implemented(GOFEFigure()),
             implemented(TrainingHierarchyFigure.fig7),
             implemented(Fig8Figure()),
             implemented(LearningRateHierarchyFigure.fig9),

@@ -96,6 +96,13 @@ public enum ClaimID: String, Codable, CaseIterable, Sendable, CustomStringConver
     case fig10Hierarchy = "fig10.hierarchy"
     case fig10Lr005TestAccuracy = "fig10.lr0.05.testAccuracy"
     case fig10Lr005TestLoss = "fig10.lr0.05.testLoss"
+    // gofe
+    case gofeEq20LossHessianMaxRelativeError = "gofe.eq20.lossHessian.maxRelativeError"
+    case gofeEq21EquivalenceMaxRelativeError = "gofe.eq21.equivalence.maxRelativeError"
+    case gofeEq22FeatureUpdateCosineEarly = "gofe.eq22.featureUpdate.cosine.early"
+    case gofeEq24FeatureAnisotropyRatio = "gofe.eq24.featureAnisotropy.ratio"
+    case gofeEq24KernelAnisotropyRatio = "gofe.eq24.kernelAnisotropy.ratio"
+    case gofeEq25GrowthRankCorrelation = "gofe.eq25.growthRankCorrelation"
 
     // fig13 (FFNN analogue)
     case fig13SaliencySGDMinusAdam = "fig13.saliency.sgdMinusAdam"

@@ -55,13 +55,13 @@ public struct ReportWriter {
         }
 
         for result in main {
-            add(result, claims: evaluated.filter { $0.claim.figure == result.id && $0.profile == result.profile }, imagePrefix: "", to: &doc)
+            add(result, claims: evaluated.filter { $0.claim.figure == result.id && $0.profile == result.profile && $0.claim.protocolFamily == result.protocolFamily }, imagePrefix: "", to: &doc)
         }
         if !full.isEmpty {
             doc.add(.heading(level: 2, text: "Paper protocol (--full) results"))
             doc.add(.paragraph("These figures were produced with `--full` and live in `full/`."))
             for result in full {
-                add(result, claims: fullEvaluated.filter { $0.claim.figure == result.id && $0.profile == result.profile }, imagePrefix: "full/", to: &doc)
+                add(result, claims: fullEvaluated.filter { $0.claim.figure == result.id && $0.profile == result.profile && $0.claim.protocolFamily == result.protocolFamily }, imagePrefix: "full/", to: &doc)
             }
         }
 
@@ -102,7 +102,7 @@ public struct ReportWriter {
     }
 
     private func add(_ result: FigureResult, claims: [ClaimResult], imagePrefix: String, to doc: inout ReportDocument) {
-        doc.add(.heading(level: 2, text: "\(result.id): \(result.title) (\(result.profile.rawValue))"))
+        doc.add(.heading(level: 2, text: "\(result.id): \(result.title) (\(result.profile.rawValue)" + (result.protocolFamily.map { ", protocol \($0)" } ?? "") + ")"))
         doc.add(.paragraph("Paper: \(result.paperReference)."))
         if let png = result.images.first(where: { $0.hasSuffix(".png") }) {
             doc.add(.image(path: imagePrefix + png, alt: result.title))
