@@ -22,6 +22,13 @@ struct Reproduce: ParsableCommand {
               reproduce migrate-records --cache DIR
                                           add checksums and data fingerprints to
                                           records of older versions (no training)
+              reproduce plan fig3 --full --cache DIR
+                                          the runs a figure needs, their cost, cached?
+              reproduce slurm fig3 --full --cache SHARED_DIR [--submit]
+                                          the unfinished runs as Slurm job arrays,
+                                          then the figures (docs/cluster.md)
+              reproduce run-spec HASH --cache DIR --plan FILE
+                                          train exactly one planned run
 
             Output goes to figures/ (--quick) or figures/full/ (--full): PNG and
             PDF per figure, results.json and report.md/report.html. Runs are
@@ -64,6 +71,9 @@ struct Reproduce: ParsableCommand {
             FactorsCommand.self,
             BenchCommand.self,
             MigrateRecordsCommand.self,
+            PlanCommand.self,
+            RunSpecCommand.self,
+            SlurmCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

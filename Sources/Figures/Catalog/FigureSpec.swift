@@ -37,6 +37,9 @@ public struct FigureContext: Sendable {
     public var log: @Sendable (String) -> Void
     /// Collects records used unchecked and records refused while the figure runs (see ``RunIntegrityLog``).
     public var integrity = RunIntegrityLog()
+    /// When set, the figure only plans: every spec it asks for is listed here and nothing is
+    /// trained (the runs behave as under ``cachedOnly``), see ``RunSpecCollector``.
+    public var plannedRuns: RunSpecCollector?
 
     public init(profile: Profile, seed: UInt64, outputDirectory: URL, cacheDirectory: URL,
                 dataDirectory: URL?, jobs: Int, seedsPerDepth: Int? = nil, depths: [Int]? = nil, calibrationCandidate: String? = nil,
@@ -60,8 +63,9 @@ extension FigureContext {
     /// Runs the trainings a figure needs (cached, resumable, `jobs` at once),
     /// returning each record or the error that prevented it, in the order given.
     public func run(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
-        RunScheduler(cacheDirectory: cacheDirectory, dataDirectory: dataDirectory, jobs: jobs, cachedOnly: cachedOnly,
-                     integrity: integrity).run(specs)
+        plannedRuns?.add(specs)
+        return RunScheduler(cacheDirectory: cacheDirectory, dataDirectory: dataDirectory, jobs: jobs,
+                            cachedOnly: cachedOnly || plannedRuns != nil, integrity: integrity).run(specs)
     }
 }
 
