@@ -8,24 +8,14 @@ import XCTest
 final class FeatureEvolutionTests: XCTestCase {
     private func network(inputs d: Int = 3, width: Int = 4, depth: Int = 3, outputs k: Int = 3, bias: Bool,
                          seed: UInt64 = 5) -> DenseNetwork<Double> {
-        var generator = SeededGenerator(seed: seed)
-        let architecture = NetworkArchitecture(inputDimension: d, width: width, depth: depth, outputDimension: k, hasBias: bias)
-        var net = DenseNetwork<Double>(architecture: architecture, generator: &generator)
-        if bias {
-            for l in net.biases.indices { net.biases[l] = net.biases[l].map { _ in 0.3 * generator.nextNormal() } }
-        }
-        return net
+        SeededFixtures.network(inputs: d, width: width, depth: depth, outputs: k, bias: bias, seed: seed)
     }
 
     private func randomMatrix(rows: Int, columns: Int, seed: UInt64) -> Matrix<Double> {
-        var generator = SeededGenerator(seed: seed)
-        return Matrix(rows: rows, columns: columns, storage: (0..<rows * columns).map { _ in generator.nextNormal() })
+        SeededFixtures.matrix(rows: rows, columns: columns, seed: seed)
     }
 
-    private func randomVector(_ count: Int, seed: UInt64) -> [Double] {
-        var generator = SeededGenerator(seed: seed)
-        return (0..<count).map { _ in generator.nextNormal() }
-    }
+    private func randomVector(_ count: Int, seed: UInt64) -> [Double] { SeededFixtures.vector(count, seed: seed) }
 
     private func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
 

@@ -17,23 +17,14 @@ final class ClusterCommandLineTests: XCTestCase {
         try? FileManager.default.removeItem(at: workspace)
     }
 
-    private func requireFashionMNIST() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
-            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
-        }
-    }
+    private func requireFashionMNIST() throws { try CommandLineSupport.requireFashionMNIST() }
 
     private func run(_ arguments: [String]) throws -> IntegrityCommandLineTests.Output {
         try Running(arguments, in: workspace).wait()
     }
 
     private func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return condition()
+        CommandLineSupport.waitUntil(timeout, poll: 0.02, condition)
     }
 
     /// A run of a few seconds: long enough to be signalled mid-run.

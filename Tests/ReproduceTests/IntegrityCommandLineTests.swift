@@ -57,20 +57,10 @@ final class IntegrityCommandLineTests: XCTestCase {
         try? FileManager.default.removeItem(at: workspace)
     }
 
-    private func requireFashionMNIST() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
-            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
-        }
-    }
+    private func requireFashionMNIST() throws { try CommandLineSupport.requireFashionMNIST() }
 
-    /// Waits (up to `timeout` seconds) until `condition` holds.
     private func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition()
+        CommandLineSupport.waitUntil(timeout, poll: 0.05, condition)
     }
 
     private func lockFiles(in cache: URL) -> [String] {
