@@ -85,6 +85,17 @@ public struct AppendixGFigure: FigureSpec {
         }
     }
 
+    /// The title drawn above the panels (shorter than ``title``).
+    var plotTitle: String {
+        switch kind {
+        case .fig19: return "Fig 19, FFNN analogue: top eigenvalues of CK_{l}C"
+        case .fig20: return "Fig 20, FFNN analogue: CKA, stable rank and correlation term"
+        case .fig21: return "Fig 21, FFNN analogue: stable rank of NTK and Fisher"
+        case .fig22: return "Fig 22, FFNN analogue: Fisher stable rank and test accuracy"
+        case .fig23: return "Fig 23, FFNN analogue: Fisher correlation and test accuracy"
+        }
+    }
+
     /// Bootstrap resamples of every interval.
     static let resamples = 2000
 
@@ -102,7 +113,7 @@ public struct AppendixGFigure: FigureSpec {
         let panels = rows.flatMap { AppendixGPanels.panels(kind, $0) }
         let columns = panels.count / max(1, rows.count)
         return FigureContent(
-            figure: PlotFigure(panels: panels, columns: max(1, columns), panelSize: (300, 230), title: title, panelLetters: true),
+            figure: PlotFigure(panels: panels, columns: max(1, columns), panelSize: (300, 230), title: plotTitle, panelLetters: true),
             caption: AppendixGText.caption(kind, profile: context.profile),
             protocolSettings: AppendixGProtocol.settings(context.profile, seed: context.seed),
             notes: notes,

@@ -42,18 +42,18 @@ public enum AppendixGProtocol {
     /// Eigenvalues kept per layer (Fig 19 shows the top 200).
     public static let topEigenvalues = 200
 
-    /// Depth L: 10 in full (Figs 2, 7), 6 in quick.
-    public static func depth(_ profile: Profile) -> Int { profile == .quick ? 6 : 10 }
-    /// Width: 256 in full, 64 in quick.
-    public static func width(_ profile: Profile) -> Int { profile == .quick ? 64 : 256 }
+    /// Depth L: 10 in full (Figs 2, 7), 8 in quick.
+    public static func depth(_ profile: Profile) -> Int { profile == .quick ? 8 : 10 }
+    /// Width: 256 in full, 128 in quick.
+    public static func width(_ profile: Profile) -> Int { profile == .quick ? 128 : 256 }
     /// Training images per class (class-balanced subset).
-    public static func trainPerClass(_ profile: Profile) -> Int { profile == .quick ? 100 : 1000 }
+    public static func trainPerClass(_ profile: Profile) -> Int { profile == .quick ? 200 : 1000 }
     /// Epochs (a fixed budget, so that the small rate ends less trained, as the paper's does).
-    public static func epochs(_ profile: Profile) -> Int { profile == .quick ? 20 : 40 }
-    /// Probe images per class: nk = 10·k·perClass (400 quick, 1000 full for 10 classes).
-    public static func probePerClass(_ profile: Profile) -> Int { profile == .quick ? 4 : 10 }
-    /// Seeds per condition.
-    public static func seedCount(_ profile: Profile) -> Int { 3 }
+    public static func epochs(_ profile: Profile) -> Int { 40 }
+    /// Probe images per class: nk = 10·k·perClass (800 quick, 1000 full for 10 classes).
+    public static func probePerClass(_ profile: Profile) -> Int { profile == .quick ? 8 : 10 }
+    /// Seeds per condition (4: three left the quick intervals of two claims straddling their bound).
+    public static func seedCount(_ profile: Profile) -> Int { 4 }
 
     /// The run of one condition and seed on `dataset`.
     public static func spec(_ condition: Condition, dataset: DatasetName, profile: Profile, seed: UInt64) -> RunSpec {
