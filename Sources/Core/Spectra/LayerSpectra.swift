@@ -28,22 +28,6 @@ public struct LayerSpectrumStatistics: Codable, Sendable, Equatable {
     /// The largest relative eigen-residual max_i ‖M u_i − λ_i u_i‖/|λ_1| over the two decompositions with vectors (C K_l C and the Fisher dual).
     public var maxResidual: Double
 
-    public init(layer: Int, normalisedEigenvalues: [Double], stableRank: Double, correlation: Double, spectralAlignment: Double,
-                engineAlignment: Double, identityRelativeError: Double, uncentredStableRank: Double, fisherStableRank: Double,
-                fisherCorrelation: Double, fisherNormalisedEigenvalues: [Double], maxResidual: Double) {
-        self.layer = layer
-        self.normalisedEigenvalues = normalisedEigenvalues
-        self.stableRank = stableRank
-        self.correlation = correlation
-        self.spectralAlignment = spectralAlignment
-        self.engineAlignment = engineAlignment
-        self.identityRelativeError = identityRelativeError
-        self.uncentredStableRank = uncentredStableRank
-        self.fisherStableRank = fisherStableRank
-        self.fisherCorrelation = fisherCorrelation
-        self.fisherNormalisedEigenvalues = fisherNormalisedEigenvalues
-        self.maxResidual = maxResidual
-    }
 }
 
 /// The spectra of every layer at one moment, with the method that gave them.
@@ -58,14 +42,6 @@ public struct SpectraSnapshot: Codable, Sendable, Equatable {
     public var method: String
     /// Index 0 = layer 1.
     public var layers: [LayerSpectrumStatistics]
-
-    public init(step: Int, probe: String, dimension: Int, method: String, layers: [LayerSpectrumStatistics]) {
-        self.step = step
-        self.probe = probe
-        self.dimension = dimension
-        self.method = method
-        self.layers = layers
-    }
 
     /// The largest identity error over the layers.
     public var maxIdentityRelativeError: Double { layers.map(\.identityRelativeError).max() ?? 0 }

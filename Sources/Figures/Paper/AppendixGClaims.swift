@@ -50,25 +50,15 @@ enum AppendixGClaims {
                 partialBecause: partial)
         case .fig20StableRankRandomLabelsLead:
             let groups = Condition.allCases.map { perRun($0) { SpectralComparison.mean($0, \.stableRank) } }
-            guard let result = SpectralComparison.leadWithBootstrap(groups, target: Condition.smallRateRandomLabels.rawValue, resamples: resamples,
-                                                                     seed: seed, label: id.rawValue) else {
-                return ClaimMeasurement(claimId: id, notRunBecause: "no random-label run or no clean run has spectra")
-            }
-            return ClaimMeasurement(
-                claimId: id, value: result.value, uncertainty: .bootstrap(.runBootstrap, result.interval, sampleSize: groups.reduce(0) { $0 + $1.count }),
-                detail: "mean over layers of R_l (stable rank of CK_lC), random-label runs minus the larger of the two clean conditions' means; per run: " + describe(groups) + "; mean test accuracy " + accuracies,
-                partialBecause: partial)
+            return lead(id, groups, target: .smallRateRandomLabels, seed: seed, partial: partial, missing: "no random-label run or no clean run has spectra",
+                        detail: "mean over layers of R_l (stable rank of CK_lC), random-label runs minus the larger of the two clean conditions' means; per run: " + describe(groups) + "; mean test accuracy " + accuracies)
         case .fig20CorrelationBestLeadMiddleLayers:
-            let best = Condition.allCases.max { (runs.meanTestAccuracy($0).isNaN ? -1 : runs.meanTestAccuracy($0)) < (runs.meanTestAccuracy($1).isNaN ? -1 : runs.meanTestAccuracy($1)) } ?? .goodRate
+            let accuracy = { (c: Condition) in runs.meanTestAccuracy(c).isNaN ? -1 : runs.meanTestAccuracy(c) }
+            let best = Condition.allCases.max { accuracy($0) < accuracy($1) } ?? .goodRate
             let middle = SpectralComparison.middleLayers(depth: runs.depth)
             let groups = Condition.allCases.map { perRun($0) { SpectralComparison.mean($0, \.correlation, layers: middle) } }
-            guard let result = SpectralComparison.leadWithBootstrap(groups, target: best.rawValue, resamples: resamples, seed: seed, label: id.rawValue) else {
-                return ClaimMeasurement(claimId: id, notRunBecause: "fewer than two conditions have spectra")
-            }
-            return ClaimMeasurement(
-                claimId: id, value: result.value, uncertainty: .bootstrap(.runBootstrap, result.interval, sampleSize: groups.reduce(0) { $0 + $1.count }),
-                detail: "mean over the middle layers l = \(middle.lowerBound)…\(middle.upperBound) of Σ(λ_i/λ_1)⟨u_i,Ŷ⟩², the best-generalising condition (highest mean test accuracy: \(best.label)) minus the largest other condition's mean; per run: " + describe(groups) + "; mean test accuracy " + accuracies,
-                partialBecause: partial)
+            return lead(id, groups, target: best, seed: seed, partial: partial, missing: "fewer than two conditions have spectra",
+                        detail: "mean over the middle layers l = \(middle.lowerBound)…\(middle.upperBound) of Σ(λ_i/λ_1)⟨u_i,Ŷ⟩², the best-generalising condition (highest mean test accuracy: \(best.label)) minus the largest other condition's mean; per run: " + describe(groups) + "; mean test accuracy " + accuracies)
         case .fig21NTKBoundsFisherFraction:
             let fractions = measured.compactMap { $0.spectra.map { SpectralComparison.ntkBoundFraction($0.layers) } }
             let all = measured.compactMap(\.spectra).flatMap(\.layers)
@@ -110,6 +100,18 @@ enum AppendixGClaims {
         default:
             return ClaimMeasurement(claimId: id, notRunBecause: "not an Appendix G claim (an internal error)")
         }
+    }
+
+    /// A condition's lead over the others (``SpectralComparison/leadWithBootstrap(_:target:resamples:seed:label:)``) as a measurement.
+    private static func lead(_ id: ClaimID, _ groups: [[Double]], target: Condition, seed: UInt64, partial: String?, missing: String,
+                             detail: String) -> ClaimMeasurement {
+        guard let result = SpectralComparison.leadWithBootstrap(groups, target: target.rawValue, resamples: AppendixGFigure.resamples,
+                                                                 seed: seed, label: id.rawValue) else {
+            return ClaimMeasurement(claimId: id, notRunBecause: missing)
+        }
+        return ClaimMeasurement(claimId: id, value: result.value,
+                                uncertainty: .bootstrap(.runBootstrap, result.interval, sampleSize: groups.reduce(0) { $0 + $1.count }),
+                                detail: detail, partialBecause: partial)
     }
 
     private static func mean(_ values: [Double]) -> Double {
