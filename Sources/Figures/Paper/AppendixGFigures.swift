@@ -107,7 +107,7 @@ public struct AppendixGFigure: FigureSpec {
         if cifar.isPresent {
             rows.append(try SpectralRuns.load(.cifar10, figure: id, in: context))
         } else {
-            notes.append("CIFAR-10 FFNN panels not run: CIFAR-10 is \(cifar.description) (pass --data-dir with cifar-10-batches-bin to add them).")
+            notes.append("CIFAR-10 FFNN panels not run: CIFAR-10 is \(cifar.description)")
         }
         notes += rows.flatMap(AppendixGText.runNotes)
         let panels = rows.flatMap { AppendixGPanels.panels(kind, $0) }
