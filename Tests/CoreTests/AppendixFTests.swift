@@ -288,3 +288,61 @@ final class LayerwiseTrainingTests: XCTestCase {
         XCTAssertEqual(outcome.trainAccuracies.count, outcome.epochs + 1)
     }
 }
+
+final class AppendixFAnalysisTests: XCTestCase {
+    func testPairedAccuracyDifference() {
+        let a = [true, true, true, false, true, true, false, true]
+        let b = [true, false, true, false, false, true, false, true]
+        let estimate = AppendixFAnalysis.accuracyDifference(a, b, resamples: 500, seed: 1)
+        XCTAssertEqual(estimate.value, 2.0 / 8, accuracy: 1e-12)
+        XCTAssertEqual(estimate.sampleSize, 8)
+        let interval = try? XCTUnwrap(estimate.interval)
+        XCTAssertNotNil(interval)
+        XCTAssertTrue(interval!.lowerBound >= 0 && interval!.upperBound <= 0.5 + 1e-12, "b is never right where a is wrong, so no resample is negative")
+        let same = AppendixFAnalysis.accuracyDifference(a, a, resamples: 100, seed: 1)
+        XCTAssertEqual(same.interval, 0...0)
+    }
+
+    func testNearMaximalLayersAndPeakDistance() {
+        XCTAssertEqual(AppendixFAnalysis.nearMaximalLayerCount([0.1, 0.95, 1.0, 0.5]), 2)
+        XCTAssertEqual(AppendixFAnalysis.nearMaximalLayerCount([0.1, 0.2, 1.0, 0.5]), 1)
+        XCTAssertEqual(AppendixFAnalysis.nearMaximalLayerCount([0, 0]), 0)
+        XCTAssertEqual(AppendixFAnalysis.peakDistanceFromCentre([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), 1.5)
+    }
+
+    private func run(seed: UInt64, s: Double, peak: Int, rise: Double = 0) -> FrozenRunResult {
+        var alignments = [Double](repeating: 0.1, count: 10)
+        alignments[peak - 1] = 0.5
+        return FrozenRunResult(seed: seed, noiseScale: s, initialAlignments: alignments.map { $0 - rise }, alignments: alignments,
+                               outcome: FrozenReadout.Outcome(epochs: 1, finalTrainLoss: 0, trainAccuracies: [1], testAccuracies: [1]))
+    }
+
+    func testPeakShiftTowardCentre() throws {
+        let runs = [run(seed: 0, s: 0.1, peak: 5), run(seed: 0, s: 1, peak: 7), run(seed: 0, s: 10, peak: 9),
+                    run(seed: 1, s: 0.1, peak: 6), run(seed: 1, s: 10, peak: 6)]
+        let shift = try XCTUnwrap(AppendixFAnalysis.peakShiftTowardCentre(runs, resamples: 200, seed: 3))
+        // Seed 0: |9 − 5.5| − |5 − 5.5| = 3; seed 1: 0.
+        XCTAssertEqual(shift.perSeed, [3, 0])
+        XCTAssertEqual(shift.estimate.value, 1.5)
+        XCTAssertEqual(shift.estimate.interval, 0...3)
+        let change = try XCTUnwrap(AppendixFAnalysis.frozenLayerAlignmentChange([run(seed: 0, s: 1, peak: 3, rise: 0.2), run(seed: 1, s: 1, peak: 3, rise: 0.4)],
+                                                                                 noiseScale: 1, resamples: 100, seed: 1))
+        XCTAssertEqual(change.perSeed[0], 0.2, accuracy: 1e-12)
+        XCTAssertEqual(change.estimate.value, 0.3, accuracy: 1e-12)
+    }
+
+    func testWidthSlopeRecoversAnExactPowerLaw() throws {
+        var points: [(seed: UInt64, width: Int, y: Double)] = []
+        for seed in 0..<4 as Range<UInt64> {
+            for width in [64, 256, 1024] { points.append((seed, width, 3 * pow(Double(width), -0.5))) }
+        }
+        let slope = try XCTUnwrap(AppendixFAnalysis.widthSlope(points, logY: true, resamples: 200, seed: 1))
+        XCTAssertEqual(slope.value, -0.5, accuracy: 1e-12)
+        XCTAssertEqual(slope.interval!.lowerBound, -0.5, accuracy: 1e-12)
+        XCTAssertEqual(slope.interval!.upperBound, -0.5, accuracy: 1e-12)
+        XCTAssertEqual(slope.sampleSize, 4)
+        let linear = try XCTUnwrap(AppendixFAnalysis.widthSlope(points.map { ($0.seed, $0.width, 0.2 + 0.01 * log(Double($0.width))) }, logY: false,
+                                                                resamples: 10, seed: 1))
+        XCTAssertEqual(linear.value, 0.01, accuracy: 1e-12)
+    }
+}
