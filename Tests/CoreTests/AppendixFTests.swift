@@ -298,9 +298,17 @@ final class AppendixFAnalysisTests: XCTestCase {
         XCTAssertEqual(estimate.sampleSize, 8)
         let interval = try? XCTUnwrap(estimate.interval)
         XCTAssertNotNil(interval)
-        XCTAssertTrue(interval!.lowerBound >= 0 && interval!.upperBound <= 0.5 + 1e-12, "b is never right where a is wrong, so no resample is negative")
+        XCTAssertGreaterThanOrEqual(interval!.lowerBound, 0, "b is never right where a is wrong, so no resample is negative")
+        XCTAssertTrue(interval!.contains(0.25) && interval!.upperBound < 1)
         let same = AppendixFAnalysis.accuracyDifference(a, a, resamples: 100, seed: 1)
         XCTAssertEqual(same.interval, 0...0)
+        // Independent test sets: 900 of 1000 against 800 of 1000; the binomial standard error of the
+        // difference is √(.09/1000 + .16/1000) ≈ 0.0158, so the 95% interval is about ±0.031.
+        let independent = AppendixFAnalysis.accuracyDifference(correctA: 900, totalA: 1000, correctB: 800, totalB: 1000, resamples: 2000, seed: 2)
+        XCTAssertEqual(independent.value, 0.1, accuracy: 1e-12)
+        let range = try? XCTUnwrap(independent.interval)
+        XCTAssertEqual(range!.upperBound - range!.lowerBound, 2 * 1.96 * 0.0158, accuracy: 0.012)
+        XCTAssertEqual((range!.upperBound + range!.lowerBound) / 2, 0.1, accuracy: 0.006)
     }
 
     func testNearMaximalLayersAndPeakDistance() {
