@@ -70,6 +70,39 @@ enum AppendixFSupport {
     }
 }
 
+/// What one Appendix F figure accumulates, dataset row by dataset row.
+struct AppendixFPage {
+    var panels: [Panel] = []
+    var measurements: [ClaimMeasurement] = []
+    var notes: [String] = []
+    var hashes: [String] = []
+
+    /// A row that cannot be drawn: one not-run panel per title (with its x label), each claim not run.
+    mutating func notRun(_ dataset: String, panels titles: [(String, String)], claims: [ClaimID], reason: String) {
+        panels += titles.map { AppendixFSupport.notRunPanel("\(dataset) \($0.0)", reason: reason, xLabel: $0.1) }
+        measurements += claims.map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
+        notes.append("\(dataset): not run — \(reason).")
+    }
+
+    /// The row's cached study (computed on a miss), or nil after recording the row as not run: the dataset
+    /// is `missing`, or the study is not in the cache under --cached-only.
+    mutating func study<Value: Codable>(_ type: Value.Type, name: String, hash: String, dataset: DatasetName, missing: String?,
+                                        in context: FigureContext, panels titles: [(String, String)], claims: [ClaimID],
+                                        run: @escaping (DatasetSplit) throws -> Value) throws -> Value? {
+        if let missing {
+            notRun(dataset.displayName, panels: titles, claims: claims, reason: missing)
+            return nil
+        }
+        hashes.append(hash)
+        guard let value = try AppendixFSupport.study(type, name: name, hash: hash, dataset: dataset, in: context, run: run) else {
+            notRun(dataset.displayName, panels: titles, claims: claims,
+                   reason: "the \(name) study \(hash) is not in the cache (--cached-only trains nothing)")
+            return nil
+        }
+        return value
+    }
+}
+
 // MARK: - Figs 16 and 17
 
 /// Paper Figs 16 (MNIST) and 17 (CIFAR-10): A_l of networks trained with layer-wise feature
@@ -113,10 +146,7 @@ public struct LFMFigure: FigureSpec {
     static let fullTestCount = 10_000
 
     public func content(in context: FigureContext) throws -> FigureContent {
-        var panels: [Panel] = []
-        var measurements: [ClaimMeasurement] = []
-        var notes: [String] = []
-        var hashes: [String] = []
+        var page = AppendixFPage()
         var settings: [FigureResult.Setting] = []
         var available: [DatasetName] = []
         var missing: [DatasetName: String] = [:]
@@ -130,50 +160,41 @@ public struct LFMFigure: FigureSpec {
             let c = configuration(dataset, profile: context.profile, seed: context.seed)
             let ids = claims[dataset]
             let allIds = [ids?.underperforms, ids?.lowerPeak, ids?.plateau].compactMap { $0 }
-            let letters = ["(a) LFM, N = \(c.lfmWidths[0])", "(b) LFM, N = \(c.lfmWidths[1])", "(c) end to end (Fig 2 protocol)",
-                           "(d) end to end, LFM architecture"]
-            func notRun(_ reason: String) {
-                panels += letters.map { AppendixFSupport.notRunPanel("\(name) \($0)", reason: reason) }
-                measurements += allIds.map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
-                notes.append("\(name): not run — \(reason).")
-            }
-            if let reason = missing[dataset] { notRun(reason); continue }
-            hashes.append(c.configurationHash)
-            guard let study = try AppendixFSupport.study(LFMStudyResult.self, name: "lfm", hash: c.configurationHash, dataset: dataset, in: context,
-                                                         run: { try LFMStudy.run(c, split: $0) { context.log("\(self.id) \(name): " + $0) } }) else {
-                notRun("the LFM study \(c.configurationHash) is not in the cache (--cached-only trains nothing)")
-                continue
-            }
+            let titles = ["(a) LFM, N = \(c.lfmWidths[0])", "(b) LFM, N = \(c.lfmWidths[1])", "(c) end to end (Fig 2 protocol)",
+                          "(d) end to end, LFM architecture"].map { ($0, "layer l") }
+            guard let study = try page.study(LFMStudyResult.self, name: "lfm", hash: c.configurationHash, dataset: dataset, missing: missing[dataset],
+                                             in: context, panels: titles, claims: allIds,
+                                             run: { try LFMStudy.run(c, split: $0) { context.log("\(self.id) \(name): " + $0) } }) else { continue }
             let lfm = study.networks.filter { $0.training == "LFM" }
             guard let sameArchitecture = study.networks.first(where: { $0.training == "end-to-end" }), lfm.count == 2 else {
-                notRun("the cached LFM study \(c.configurationHash) is incomplete; delete it to recompute")
+                page.notRun(name, panels: titles, claims: allIds, reason: "the cached LFM study \(c.configurationHash) is incomplete; delete it to recompute")
                 continue
             }
             for (letter, network) in zip(["a", "b"], lfm) {
-                panels.append(AppendixFSupport.profilePanel("\(name) (\(letter)) LFM, N = \(network.width): test \(AppendixFSupport.percent(network.testAccuracy))",
+                page.panels.append(AppendixFSupport.profilePanel("\(name) (\(letter)) LFM, N = \(network.width): test \(AppendixFSupport.percent(network.testAccuracy))",
                                                             final: network.alignments, initial: network.initialAlignments))
             }
             let outcome = available.firstIndex(of: dataset).map { standardOutcomes[$0] }
             let record = outcome?.record
             if let record, let last = record.finalAlignment {
-                hashes.append(record.configurationHash)
+                page.hashes.append(record.configurationHash)
                 let initial = record.alignments.first.flatMap { $0.step == 0 ? $0.trainProbe : nil }
-                panels.append(AppendixFSupport.profilePanel("\(name) (c) end to end, ReLU N = \(AlignmentHierarchyProtocol.width): test \(AppendixFSupport.percent(record.finalTest.accuracy))",
+                page.panels.append(AppendixFSupport.profilePanel("\(name) (c) end to end, ReLU N = \(AlignmentHierarchyProtocol.width): test \(AppendixFSupport.percent(record.finalTest.accuracy))",
                                                             final: last.trainProbe, initial: initial, colour: 1))
-                notes.append("\(name) (c) end to end (\(record.spec.label), the run of Figs 2/7): final test accuracy \(AppendixFSupport.percent(record.finalTest.accuracy)) on the full test split, train \(AppendixFSupport.percent(record.finalTrain.accuracy)); A_l (train probe) \(AppendixFSupport.list(last.trainProbe)).")
+                page.notes.append("\(name) (c) end to end (\(record.spec.label), the run of Figs 2/7): final test accuracy \(AppendixFSupport.percent(record.finalTest.accuracy)) on the full test split, train \(AppendixFSupport.percent(record.finalTrain.accuracy)); A_l (train probe) \(AppendixFSupport.list(last.trainProbe)).")
             } else {
-                panels.append(AppendixFSupport.notRunPanel("\(name) (c) end to end (Fig 2 protocol)", reason: outcome?.missingReason ?? "the run did not finish"))
+                page.panels.append(AppendixFSupport.notRunPanel("\(name) (c) end to end (Fig 2 protocol)", reason: outcome?.missingReason ?? "the run did not finish"))
             }
-            panels.append(AppendixFSupport.profilePanel("\(name) (d) end to end, LFM architecture, N = \(sameArchitecture.width): test \(AppendixFSupport.percent(sameArchitecture.testAccuracy))",
+            page.panels.append(AppendixFSupport.profilePanel("\(name) (d) end to end, LFM architecture, N = \(sameArchitecture.width): test \(AppendixFSupport.percent(sameArchitecture.testAccuracy))",
                                                         final: sameArchitecture.alignments, initial: sameArchitecture.initialAlignments, colour: 2))
-            measurements += Self.measure(ids, dataset: name, lfm: lfm, endToEnd: record, sameArchitecture: sameArchitecture,
+            page.measurements += Self.measure(ids, dataset: name, lfm: lfm, endToEnd: record, sameArchitecture: sameArchitecture,
                                          testCount: 10 * c.testPerClass, missingReason: outcome?.missingReason, seed: context.seed)
             for network in study.networks {
                 let layers = network.layerLogs.map { "l\($0.layer): \($0.epochs) epochs (kept \($0.bestEpoch))" }.joined(separator: ", ")
-                notes.append("\(name) \(network.training == "LFM" ? "LFM" : "(d) end to end, LFM architecture"), N = \(network.width): train accuracy \(AppendixFSupport.percent(network.trainAccuracy)), test \(AppendixFSupport.percent(network.testAccuracy)); A_l after training \(AppendixFSupport.list(network.alignments)); at initialisation \(AppendixFSupport.list(network.initialAlignments))"
+                page.notes.append("\(name) \(network.training == "LFM" ? "LFM" : "(d) end to end, LFM architecture"), N = \(network.width): train accuracy \(AppendixFSupport.percent(network.trainAccuracy)), test \(AppendixFSupport.percent(network.testAccuracy)); A_l after training \(AppendixFSupport.list(network.alignments)); at initialisation \(AppendixFSupport.list(network.initialAlignments))"
                              + (layers.isEmpty ? "; mean train loss per epoch \(AppendixFSupport.list(network.epochLosses))." : "; \(layers)."))
             }
-            notes.append("\(name): LFM study wall time \(NumberText.format(study.wallSeconds)) s.")
+            page.notes.append("\(name): LFM study wall time \(NumberText.format(study.wallSeconds)) s.")
             if settings.isEmpty {
                 settings = [
                     .init("LFM architecture", "depth \(c.depth), LeakyReLU (slope \(c.negativeSlope)), inputs and every layer's input normalised to unit norm, biases, He initialisation"),
@@ -186,9 +207,9 @@ public struct LFMFigure: FigureSpec {
             }
         }
         return FigureContent(
-            figure: PlotFigure(panels: panels, columns: 4, panelSize: (270, 220)),
+            figure: PlotFigure(panels: page.panels, columns: 4, panelSize: (270, 220)),
             caption: "\(paperCaption) Reproduced here: one row per dataset (the paper's, then Fashion-MNIST, titled as such); A_l (Eq. 7) against l after training (solid) and at initialisation (dotted); each panel's title gives the test accuracy. (c) is the project's end-to-end run of Figs 2/7; (d) is the LFM's own architecture trained end to end, a control for the architecture. \(context.profile == .quick ? "Quick profile: 3000 training images, narrower LFM widths; --full uses the paper's widths on 10000 images." : "Full profile: the paper's widths on 10000 training images.")",
-            protocolSettings: settings, notes: notes + Self.methodNotes, measurements: measurements, configurationHashes: hashes)
+            protocolSettings: settings, notes: page.notes + Self.methodNotes, measurements: page.measurements, configurationHashes: page.hashes)
     }
 
     static let methodNotes = [
@@ -264,6 +285,13 @@ public struct FrozenNetworkFigure: FigureSpec {
             : (.fig18PeakTowardCentreFashionMNIST, .fig18BackwardEvolutionFashionMNIST)
     }
 
+    /// The profile's study; its seeds are offset by the base seed `seed`.
+    func configuration(_ dataset: DatasetName, profile: Profile, seed: UInt64) -> FrozenStudyConfiguration {
+        var c = configuration(dataset, profile: profile)
+        c.seeds = c.seeds.map { $0 &+ seed }
+        return c
+    }
+
     func configuration(_ dataset: DatasetName, profile: Profile) -> FrozenStudyConfiguration {
         switch profile {
         case .quick:
@@ -278,30 +306,18 @@ public struct FrozenNetworkFigure: FigureSpec {
     }
 
     public func content(in context: FigureContext) throws -> FigureContent {
-        var panels: [Panel] = []
-        var measurements: [ClaimMeasurement] = []
-        var notes: [String] = []
-        var hashes: [String] = []
+        var page = AppendixFPage()
         var configuration: FrozenStudyConfiguration?
         for dataset in datasets {
             let name = dataset.displayName
-            var c = self.configuration(dataset, profile: context.profile)
-            c.seeds = c.seeds.map { $0 &+ context.seed }
+            let c = self.configuration(dataset, profile: context.profile, seed: context.seed)
             configuration = c
             let ids = Self.claims(dataset)
-            func notRun(_ reason: String) {
-                panels += c.noiseScales.map { AppendixFSupport.notRunPanel("\(name), s = \(NumberText.format($0))", reason: reason) }
-                panels.append(AppendixFSupport.notRunPanel("\(name): peak layer", reason: reason, xLabel: "noise scale s"))
-                measurements += [ids.shift, ids.change].map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
-                notes.append("\(name): not run — \(reason).")
-            }
-            if let missing = try AppendixFSupport.availability(dataset, in: context) { notRun(missing); continue }
-            hashes.append(c.configurationHash)
-            guard let study = try AppendixFSupport.study(FrozenStudyResult.self, name: "frozen", hash: c.configurationHash, dataset: dataset,
-                                                         in: context, run: { try FrozenStudy.run(c, split: $0) { context.log("fig18 \(name): " + $0) } }) else {
-                notRun("the frozen-network study \(c.configurationHash) is not in the cache (--cached-only trains nothing)")
-                continue
-            }
+            let titles = c.noiseScales.map { ("s = \(NumberText.format($0))", "layer l") } + [("peak layer", "noise scale s")]
+            guard let study = try page.study(FrozenStudyResult.self, name: "frozen", hash: c.configurationHash, dataset: dataset,
+                                             missing: try AppendixFSupport.availability(dataset, in: context), in: context, panels: titles,
+                                             claims: [ids.shift, ids.change],
+                                             run: { try FrozenStudy.run(c, split: $0) { context.log("fig18 \(name): " + $0) } }) else { continue }
             for (index, s) in c.noiseScales.enumerated() {
                 let runs = study.runs.filter { $0.noiseScale == s }
                 let depth = c.depth
@@ -309,26 +325,26 @@ public struct FrozenNetworkFigure: FigureSpec {
                 let initial = (0..<depth).map { l in runs.reduce(0) { $0 + $1.initialAlignments[l] } / Double(max(1, runs.count)) }
                 let band = ((0..<depth).map { l in runs.map { $0.alignments[l] }.min() ?? .nan }, (0..<depth).map { l in runs.map { $0.alignments[l] }.max() ?? .nan })
                 let test = runs.map { $0.outcome.bestTestAccuracy }.reduce(0, +) / Double(max(1, runs.count))
-                panels.append(AppendixFSupport.profilePanel("\(name), s = \(NumberText.format(s)): test \(AppendixFSupport.percent(test))",
+                page.panels.append(AppendixFSupport.profilePanel("\(name), s = \(NumberText.format(s)): test \(AppendixFSupport.percent(test))",
                                                             final: mean, initial: initial, band: band, label: "trained (mean, range)", colour: index))
-                notes.append("\(name), s = \(NumberText.format(s)): " + runs.map { run in
+                page.notes.append("\(name), s = \(NumberText.format(s)): " + runs.map { run in
                     "seed \(run.seed): peak l* = \(PeakLayer.index(of: run.alignments).map(String.init) ?? "—"), \(run.outcome.epochs) epochs, best train \(AppendixFSupport.percent(run.outcome.bestTrainAccuracy)), best test \(AppendixFSupport.percent(run.outcome.bestTestAccuracy)), A_l \(AppendixFSupport.list(run.alignments))"
                 }.joined(separator: "; ") + ".")
             }
-            panels.append(Self.peakPanel(study, title: "\(name): peak layer l* against s", depth: c.depth))
+            page.panels.append(Self.peakPanel(study, title: "\(name): peak layer l* against s", depth: c.depth))
             if let shift = AppendixFAnalysis.peakShiftTowardCentre(study.runs, resamples: AppendixFSupport.resamples, seed: context.seed) {
-                measurements.append(AppendixFSupport.measurement(ids.shift, shift.estimate, method: .runBootstrap,
+                page.measurements.append(AppendixFSupport.measurement(ids.shift, shift.estimate, method: .runBootstrap,
                     detail: "\(name): per seed |l*(s = \(NumberText.format(c.noiseScales.max()!))) − \(NumberText.format(Double(c.depth + 1) / 2))| − |l*(s = \(NumberText.format(c.noiseScales.min()!))) − \(NumberText.format(Double(c.depth + 1) / 2))| = \(AppendixFSupport.list(shift.perSeed)) (positive: the smaller scale peaks nearer the centre); mean over \(shift.perSeed.count) seeds, bootstrap over seeds"))
             }
             if let change = AppendixFAnalysis.frozenLayerAlignmentChange(study.runs, noiseScale: 1, resamples: AppendixFSupport.resamples, seed: context.seed) {
-                measurements.append(AppendixFSupport.measurement(ids.change, change.estimate, method: .runBootstrap,
+                page.measurements.append(AppendixFSupport.measurement(ids.change, change.estimate, method: .runBootstrap,
                     detail: "\(name), s = 1: per seed max over the frozen layers l < L of A_l(end) − A_l(init) = \(AppendixFSupport.list(change.perSeed)); mean over seeds, bootstrap over seeds"))
             }
-            notes.append("\(name): study wall time \(NumberText.format(study.wallSeconds)) s.")
+            page.notes.append("\(name): study wall time \(NumberText.format(study.wallSeconds)) s.")
         }
         let c = configuration!
         return FigureContent(
-            figure: PlotFigure(panels: panels, columns: 4, panelSize: (260, 220)),
+            figure: PlotFigure(panels: page.panels, columns: 4, panelSize: (260, 220)),
             caption: "Paper Fig 18: MNIST, all but the last layer frozen during training (no forward feature learning; an NNGP in the infinite-width limit); noise scale s sets the last layer's initialisation N(0, s²·2/N); decreasing s appears to shift the peak towards the centre. Reproduced here: one row per dataset (MNIST, then Fashion-MNIST, titled as such); per s, A_l against l after training (mean and range over \(c.seeds.count) seeds) and at initialisation (dotted); right: the peak layer per seed against s. Depth \(c.depth), width \(c.width)\(context.profile == .quick ? " (quick profile; the paper's panels use width 2048)" : "").",
             protocolSettings: [
                 .init("network", "ReLU FFNN, depth \(c.depth), width \(c.width), biases; layers 1…L−1 frozen at He initialisation N(0, 2/N_{l−1})"),
@@ -336,7 +352,7 @@ public struct FrozenNetworkFigure: FigureSpec {
                 .init("data", "\(10 * c.trainPerClass) class-balanced training images, \(10 * c.testPerClass) test images, standardised; seeds \(c.seeds.map(String.init).joined(separator: ", "))"),
                 .init("A_l", "paper Eq. 7, full centring, training probe of \(c.probePerClass) per class"),
             ],
-            notes: notes, measurements: measurements, configurationHashes: hashes)
+            notes: page.notes, measurements: page.measurements, configurationHashes: page.hashes)
     }
 
     static func peakPanel(_ study: FrozenStudyResult, title: String, depth: Int) -> Panel {
@@ -371,6 +387,13 @@ public struct FrozenWidthTableFigure: FigureSpec {
             : (.table4NNGPDistanceSlopeFashionMNIST, .table4AccuracyWidthSlopeFashionMNIST)
     }
 
+    /// The profile's study; its seeds are offset by the base seed `seed`.
+    func configuration(_ dataset: DatasetName, profile: Profile, seed: UInt64) -> FrozenWidthConfiguration {
+        var c = configuration(dataset, profile: profile)
+        c.seeds = c.seeds.map { $0 &+ seed }
+        return c
+    }
+
     func configuration(_ dataset: DatasetName, profile: Profile) -> FrozenWidthConfiguration {
         let readout = ReadoutTraining(learningRate: 0.01, batchSize: 100, maxEpochs: profile == .quick ? 60 : 150, lossThreshold: 0.01)
         switch profile {
@@ -384,57 +407,45 @@ public struct FrozenWidthTableFigure: FigureSpec {
     }
 
     public func content(in context: FigureContext) throws -> FigureContent {
-        var panels: [Panel] = []
-        var measurements: [ClaimMeasurement] = []
-        var notes: [String] = []
-        var hashes: [String] = []
+        var page = AppendixFPage()
         var rows: [FigureResult.Setting] = []
         var configuration: FrozenWidthConfiguration?
         for dataset in datasets {
             let name = dataset.displayName
-            var c = self.configuration(dataset, profile: context.profile)
-            c.seeds = c.seeds.map { $0 &+ context.seed }
+            let c = self.configuration(dataset, profile: context.profile, seed: context.seed)
             configuration = c
             let ids = Self.claims(dataset)
-            func notRun(_ reason: String) {
-                panels.append(AppendixFSupport.notRunPanel("\(name): accuracy against width", reason: reason, xLabel: "width N"))
-                panels.append(AppendixFSupport.notRunPanel("\(name): distance to the NNGP readout", reason: reason, xLabel: "width N"))
-                measurements += [ids.distance, ids.accuracy].map { ClaimMeasurement(claimId: $0, notRunBecause: reason) }
-                notes.append("\(name): not run — \(reason).")
-            }
-            if let missing = try AppendixFSupport.availability(dataset, in: context) { notRun(missing); continue }
-            hashes.append(c.configurationHash)
-            guard let study = try AppendixFSupport.study(FrozenWidthResult.self, name: "frozen-width", hash: c.configurationHash, dataset: dataset,
-                                                         in: context, run: { try FrozenWidthStudy.run(c, split: $0) { context.log("table4 \(name): " + $0) } }) else {
-                notRun("the width study \(c.configurationHash) is not in the cache (--cached-only trains nothing)")
-                continue
-            }
+            let titles = [("accuracy against width", "width N"), ("distance to the NNGP readout", "width N")]
+            guard let study = try page.study(FrozenWidthResult.self, name: "frozen-width", hash: c.configurationHash, dataset: dataset,
+                                             missing: try AppendixFSupport.availability(dataset, in: context), in: context, panels: titles,
+                                             claims: [ids.distance, ids.accuracy],
+                                             run: { try FrozenWidthStudy.run(c, split: $0) { context.log("table4 \(name): " + $0) } }) else { continue }
             let table = FrozenWidthTable(study)
             rows += table.settingRows(dataset: name)
-            panels += table.panels(dataset: dataset)
+            page.panels += table.panels(dataset: dataset)
             if let slope = AppendixFAnalysis.widthSlope(study.rows.map { ($0.seed, $0.width, $0.distanceToNNGP) }, logY: true,
                                                         resamples: AppendixFSupport.resamples, seed: context.seed) {
-                measurements.append(AppendixFSupport.measurement(ids.distance, slope, method: .runBootstrap,
+                page.measurements.append(AppendixFSupport.measurement(ids.distance, slope, method: .runBootstrap,
                     detail: "\(name): least-squares slope of log ‖F_N − F_∞‖/‖F_∞‖ (kernel readout test predictions against the NNGP readout's) against log N over widths \(c.widths.map(String.init).joined(separator: ", ")) and \(c.seeds.count) seeds; mean distances \(AppendixFSupport.list(table.meanDistances)) (1/√N would give −0.5); interval: bootstrap over seeds"))
             }
             if let slope = AppendixFAnalysis.widthSlope(study.rows.map { ($0.seed, $0.width, $0.readout.bestTestAccuracy) }, logY: false,
                                                         resamples: AppendixFSupport.resamples, seed: context.seed) {
-                measurements.append(AppendixFSupport.measurement(ids.accuracy, slope, method: .runBootstrap,
+                page.measurements.append(AppendixFSupport.measurement(ids.accuracy, slope, method: .runBootstrap,
                     detail: "\(name): slope of the best test accuracy of the cross-entropy-trained last layer against log N (per e-fold of width); mean best test accuracies \(table.meanCETest.map { AppendixFSupport.percent($0) }.joined(separator: ", ")) at N = \(c.widths.map(String.init).joined(separator: ", ")); NNGP readout \(AppendixFSupport.percent(table.nngpTest)); interval: bootstrap over seeds"))
             }
-            notes.append("\(name): study wall time \(NumberText.format(study.wallSeconds)) s.")
+            page.notes.append("\(name): study wall time \(NumberText.format(study.wallSeconds)) s.")
         }
         let c = configuration!
         return FigureContent(
-            figure: PlotFigure(panels: panels, columns: 2, panelSize: (330, 240)),
+            figure: PlotFigure(panels: page.panels, columns: 2, panelSize: (330, 240)),
             caption: "Paper Table 4: best train/test accuracy of depth-10 frozen networks (He initialisation N(0, 2/N)) against width on MNIST: 92.6/91.9% at N = 2048, 96.4/95.6% at 10000, 97.6/96.4% at 75000. Reproduced here, one row per dataset (MNIST, then Fashion-MNIST, titled as such): left, best train and test accuracy of the last layer trained on cross-entropy (mean and range over seeds), of the kernel readout of the same frozen layers, and the exact infinite-width row (NNGP kernel readout, dashed); right, the distance of the finite-width readout's test predictions from the NNGP readout's, with a 1/√N reference. Widths \(c.widths.map(String.init).joined(separator: ", ")) (\(context.profile == .quick ? "quick profile" : "full profile; wider does not fit the 1-core-hour budget of --full on this machine"))). The table's rows are under Protocol.",
             protocolSettings: [
                 .init("network", "ReLU FFNN, depth \(c.depth), biases, layers 1…L−1 frozen at He initialisation; \(10 * c.trainPerClass) class-balanced training and \(10 * c.testPerClass) test images, standardised; seeds \(c.seeds.map(String.init).joined(separator: ", "))"),
                 .init("last layer, cross-entropy", "W_L ~ N(0, 2/N), Adam lr \(c.readout.learningRate), batch \(c.readout.batchSize), until the epoch's mean loss < \(NumberText.format(c.readout.lossThreshold)) or \(c.readout.maxEpochs) epochs; best train/test accuracy over the epochs (the paper's 'max')"),
                 .init("kernel readout", "ridge regression on centred one-hot targets with K + 1, K = (2/N)φ(z_{L−1})φ(z_{L−1})ᵀ at width N and the NNGP Σ_L (ReLU arc-cosine recursion, Core/Theory's g) at N = ∞; λ = \(NumberText.format(c.relativeRidge))·tr(K + 1)/n"),
             ] + rows,
-            notes: notes + ["Why a kernel readout beside the paper's cross-entropy training: training only the last layer on the squared loss to convergence from zero is exactly this regression with the frozen layers' kernel, and its N → ∞ limit is the same regression with the NNGP kernel, computed exactly here; the cross-entropy readout has no closed-form limit, so the infinite-width row is the kernel readout's."],
-            measurements: measurements, configurationHashes: hashes)
+            notes: page.notes + ["Why a kernel readout beside the paper's cross-entropy training: training only the last layer on the squared loss to convergence from zero is exactly this regression with the frozen layers' kernel, and its N → ∞ limit is the same regression with the NNGP kernel, computed exactly here; the cross-entropy readout has no closed-form limit, so the infinite-width row is the kernel readout's."],
+            measurements: page.measurements, configurationHashes: page.hashes)
     }
 }
 
