@@ -75,4 +75,14 @@ final class AppendixFFigureTests: XCTestCase {
             XCTAssertFalse(content.figure.panels.isEmpty)
         }
     }
+
+    /// Panel (c) is the very run of Figs 2 and 7 (same specification, so the same cache entry and hash).
+    func testEndToEndPanelReusesTheFig2And7Runs() {
+        let context = FigureContext(profile: .quick, seed: 3, outputDirectory: FileManager.default.temporaryDirectory,
+                                    cacheDirectory: FileManager.default.temporaryDirectory, dataDirectory: nil, jobs: 1, log: { _ in })
+        XCTAssertEqual(LFMFigure.endToEndSpec(.fashionMNIST, in: context).configurationHash,
+                       TrainingHierarchyFigure.fig7.specs(context)[1].configurationHash)
+        XCTAssertEqual(LFMFigure.endToEndSpec(.mnist, in: context), TrainingHierarchyFigure.fig2.specs(context)[0])
+        XCTAssertEqual(LFMFigure.endToEndSpec(.cifar10, in: context), TrainingHierarchyFigure.fig2.specs(context)[1])
+    }
 }

@@ -495,6 +495,7 @@ struct FrozenWidthTable {
             Series(label: "CE readout, max test", x: x, y: meanCETest.map { 100 * $0 }, style: .line(1, marker: .circle), band: scaled(band { $0.readout.bestTestAccuracy })),
             Series(label: "kernel readout, test", x: x, y: meanKernelTest.map { 100 * $0 }, style: .line(2, marker: .diamond)),
             Series(label: "N = ∞ (NNGP), test", x: span, y: [100 * nngpTest, 100 * nngpTest], style: SeriesStyle(color: .palette(2), lineWidth: 1.2, dash: [4, 3])),
+            Series(label: "N = ∞ (NNGP), train", x: span, y: [100 * nngpTrain, 100 * nngpTrain], style: SeriesStyle(color: .palette(0), lineWidth: 1, dash: [2, 2])),
         ]
         if dataset == .mnist {
             accuracy.append(Series(label: "paper, max test", x: Self.paperWidths, y: FrozenWidthTableFigure.paperRows.map { 100 * $0.test },
