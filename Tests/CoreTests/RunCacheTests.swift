@@ -211,4 +211,15 @@ final class RunCacheTests: XCTestCase {
         try AtomicFile.write(try checkpoint(for: Self.smallSpec(seed: 8)).serialized(), to: url)
         XCTAssertThrowsError(try cache.checkpoint(for: spec))
     }
+
+    /// The machine line of a record names the processor and kernel as `uname` does (an empty or
+    /// garbled field — e.g. a wrong reading of the NUL-terminated `utsname` arrays — fails here).
+    func testMachineDescriptionNamesArchitectureSystemCoresAndBLASCore() {
+        let description = RunRecord.describeMachine()
+        #if arch(x86_64) && os(Linux)
+        XCTAssertTrue(description.hasPrefix("x86_64 Linux, "), description)
+        #endif
+        XCTAssertTrue(description.contains(", \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS "), description)
+        XCTAssertFalse(description.contains("\u{0}"), description)
+    }
 }

@@ -17,12 +17,6 @@ public struct DataFingerprint: Codable, Sendable, Equatable {
         public var bytes: Int
         /// ``DataFingerprint/contentHash(_:)`` of those bytes, 16 hex digits.
         public var contentHash: String
-
-        public init(name: String, bytes: Int, contentHash: String) {
-            self.name = name
-            self.bytes = bytes
-            self.contentHash = contentHash
-        }
     }
 
     /// The files in reading order (training part, then test part).

@@ -43,12 +43,6 @@ struct RunCheckpoint {
                                     epochSeen: 0, epochs: [], alignments: [], elapsedSeconds: 0)
     }
 
-    struct Header: Codable {
-        var spec: RunSpec
-        var configurationHash: String
-        var position: Position
-    }
-
     var spec: RunSpec
     var position: Position
     var trainerState: Data
@@ -119,5 +113,14 @@ struct RunCheckpoint {
         var value: UInt64 = 0
         for index in 0..<8 { value |= UInt64(bytes[offset + index]) << UInt64(8 * index) }
         return value
+    }
+}
+
+extension RunCheckpoint {
+    /// The JSON part of the file: the specification, its hash, and the position.
+    struct Header: Codable {
+        var spec: RunSpec
+        var configurationHash: String
+        var position: Position
     }
 }

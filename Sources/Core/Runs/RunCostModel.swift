@@ -12,12 +12,10 @@ public struct RunWork: Equatable, Sendable {
     public var evaluation: Double
     public var measurement: Double
 
-    public init(training: Double, evaluation: Double, measurement: Double) {
-        self.training = training
-        self.evaluation = evaluation
-        self.measurement = measurement
-    }
+    var components: [Double] { [training, evaluation, measurement, 1] }
+}
 
+extension RunWork {
     /// The work of `spec` when it runs to the limit of its stopping rule (an upper bound for the
     /// loss-threshold rules, exact for fixed epochs or steps).
     public init(planned spec: RunSpec) {
@@ -50,8 +48,6 @@ public struct RunWork: Equatable, Sendable {
         let width = Double(spec.architecture.dense?.width ?? 0)
         measurement = Double(measurements) * (6 * parameters * probe + depth * probe * probe * width)
     }
-
-    var components: [Double] { [training, evaluation, measurement, 1] }
 }
 
 /// Expected wall-clock seconds of a run on one core: seconds = Σ cᵢ·workᵢ + c₀, with the

@@ -61,12 +61,6 @@ public struct RunMilestone: Codable, Sendable, Equatable {
     public var epoch: Int
     /// Optimiser steps taken when it was crossed.
     public var step: Int
-
-    public init(threshold: Double, epoch: Int, step: Int) {
-        self.threshold = threshold
-        self.epoch = epoch
-        self.step = step
-    }
 }
 
 /// The layer alignments A_1 … A_L at one moment of training.
@@ -228,22 +222,20 @@ public struct RunRecord: Codable, Sendable {
         return copy
     }
 
-    /// A one-line description of this machine, e.g. "x86_64 Linux, 2 cores, OpenBLAS Haswell".
+    /// A one-line description of this machine, e.g. "x86_64 Linux, 2 cores, OpenBLAS Haswell"
+    /// (processor architecture and kernel name as `uname` reports them).
     public static func describeMachine() -> String {
-        #if arch(x86_64)
-        let architecture = "x86_64"
-        #elseif arch(arm64)
-        let architecture = "arm64"
-        #else
-        let architecture = "unknown architecture"
-        #endif
-        #if os(Linux)
-        let system = "Linux"
-        #elseif os(macOS)
-        let system = "macOS"
-        #else
-        let system = "unknown OS"
-        #endif
+        var names = utsname()
+        let (architecture, system) = uname(&names) == 0
+            ? (utsnameField(names.machine), utsnameField(names.sysname))
+            : ("unknown architecture", "unknown OS")
         return "\(architecture) \(system), \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS \(BLASRuntime.coreName)"
+    }
+}
+
+/// A NUL-terminated `utsname` field as a string.
+private func utsnameField<T>(_ field: T) -> String {
+    withUnsafeBytes(of: field) { bytes in
+        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }
 }

@@ -114,14 +114,7 @@ public enum Lanczos {
             var coordinates = [Double](repeating: 0, count: m)
             for j in 0..<m { coordinates[j] = ritzCoordinates[j, index] }
             var vector = [Double](repeating: 0, count: p)
-            basis.withUnsafeBufferPointer { b in
-                coordinates.withUnsafeBufferPointer { s in
-                    vector.withUnsafeMutableBufferPointer { y in
-                        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(p), 1, b.baseAddress!, Int32(p),
-                                    s.baseAddress!, 1, 0, y.baseAddress!, 1)
-                    }
-                }
-            }
+            basisProduct(basis, rows: m, columns: p, transposed: true, alpha: 1, coordinates, beta: 0, into: &vector)
             let length = dot(vector, vector).squareRoot()
             if length > 0 { for i in 0..<p { vector[i] /= length } }
             values.append(ritzValues[index])
@@ -135,13 +128,19 @@ public enum Lanczos {
     private static func reorthogonalise(_ r: inout [Double], basis: [Double], filled: Int, dimension p: Int) {
         guard filled > 0 else { return }
         var coefficients = [Double](repeating: 0, count: filled)
+        basisProduct(basis, rows: filled, columns: p, transposed: false, alpha: 1, r, beta: 0, into: &coefficients)
+        basisProduct(basis, rows: filled, columns: p, transposed: true, alpha: -1, coefficients, beta: 1, into: &r)
+    }
+
+    /// y ← α·B·x + β·y (or α·Bᵀ·x + β·y when `transposed`) for the first `rows` rows of the
+    /// row-major basis B, whose rows have `columns` entries.
+    private static func basisProduct(_ basis: [Double], rows: Int, columns: Int, transposed: Bool,
+                                     alpha: Double, _ x: [Double], beta: Double, into y: inout [Double]) {
         basis.withUnsafeBufferPointer { b in
-            r.withUnsafeMutableBufferPointer { v in
-                coefficients.withUnsafeMutableBufferPointer { c in
-                    cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(filled), Int32(p), 1, b.baseAddress!, Int32(p),
-                                v.baseAddress!, 1, 0, c.baseAddress!, 1)
-                    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(filled), Int32(p), -1, b.baseAddress!, Int32(p),
-                                c.baseAddress!, 1, 1, v.baseAddress!, 1)
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    cblas_dgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(rows), Int32(columns), alpha,
+                                b.baseAddress!, Int32(columns), xp.baseAddress!, 1, beta, yp.baseAddress!, 1)
                 }
             }
         }

@@ -140,16 +140,14 @@ public struct OutputHessian: Sendable {
                         var next = [Double](repeating: 0, count: n * fanIn)
                         next.withUnsafeMutableBufferPointer { np in
                             errors[l - 1].withUnsafeBufferPointer { d in
-                                Double.gemm(transposeA: false, transposeB: false, m: n, n: fanIn, k: fanOut, alpha: 1,
-                                            a: d.baseAddress!, lda: fanOut, b: vp.baseAddress! + parameters.weightOffsets[l - 1], ldb: fanIn,
-                                            beta: 0, c: np.baseAddress!, ldc: fanIn)
+                                Self.multiplyByWeights(d.baseAddress!, vp.baseAddress! + parameters.weightOffsets[l - 1],
+                                                       rows: n, fanOut: fanOut, fanIn: fanIn, beta: 0, into: np.baseAddress!)
                             }
                             if let rd = rDelta {
                                 rd.withUnsafeBufferPointer { rdp in
                                     network.weights[l - 1].storage.withUnsafeBufferPointer { w in
-                                        Double.gemm(transposeA: false, transposeB: false, m: n, n: fanIn, k: fanOut, alpha: 1,
-                                                    a: rdp.baseAddress!, lda: fanOut, b: w.baseAddress!, ldb: fanIn,
-                                                    beta: 1, c: np.baseAddress!, ldc: fanIn)
+                                        Self.multiplyByWeights(rdp.baseAddress!, w.baseAddress!, rows: n, fanOut: fanOut, fanIn: fanIn,
+                                                               beta: 1, into: np.baseAddress!)
                                     }
                                 }
                             }
@@ -194,9 +192,8 @@ public struct OutputHessian: Sendable {
             next.withUnsafeMutableBufferPointer { np in
                 errors[l - 1].withUnsafeBufferPointer { d in
                     network.weights[l - 1].storage.withUnsafeBufferPointer { w in
-                        Double.gemm(transposeA: false, transposeB: false, m: n, n: fanIn, k: fanOut, alpha: 1,
-                                    a: d.baseAddress!, lda: fanOut, b: w.baseAddress!, ldb: fanIn,
-                                    beta: 0, c: np.baseAddress!, ldc: fanIn)
+                        multiplyByWeights(d.baseAddress!, w.baseAddress!, rows: n, fanOut: fanOut, fanIn: fanIn,
+                                          beta: 0, into: np.baseAddress!)
                     }
                 }
                 layerInputs[l - 1].withUnsafeBufferPointer { mask in
@@ -206,6 +203,14 @@ public struct OutputHessian: Sendable {
             errors[l - 2] = next
         }
         return errors
+    }
+
+    /// c ← a·W + β·c for n rows `a` of width fanOut and a fanOut × fanIn weight matrix W (row-major):
+    /// the step that carries errors (or their R-derivatives) back through one layer.
+    private static func multiplyByWeights(_ a: UnsafePointer<Double>, _ w: UnsafePointer<Double>, rows n: Int,
+                                          fanOut: Int, fanIn: Int, beta: Double, into c: UnsafeMutablePointer<Double>) {
+        Double.gemm(transposeA: false, transposeB: false, m: n, n: fanIn, k: fanOut, alpha: 1,
+                    a: a, lda: fanOut, b: w, ldb: fanIn, beta: beta, c: c, ldc: fanIn)
     }
 
     /// ∂/∂θ of the back-propagated errors: ∂W_l = D_lᵀ A_{l−1}, ∂b_l = 1ᵀ D_l.

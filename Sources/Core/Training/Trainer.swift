@@ -256,12 +256,6 @@ public struct BatchResult: Sendable, Equatable {
     public var correct: Int
     /// Number of samples in the batch.
     public var count: Int
-
-    public init(meanLoss: Double, correct: Int, count: Int) {
-        self.meanLoss = meanLoss
-        self.correct = correct
-        self.count = count
-    }
 }
 
 /// Mean loss and accuracy of a network on a data set.
