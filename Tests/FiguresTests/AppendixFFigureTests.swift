@@ -85,4 +85,11 @@ final class AppendixFFigureTests: XCTestCase {
         XCTAssertEqual(LFMFigure.endToEndSpec(.mnist, in: context), TrainingHierarchyFigure.fig2.specs(context)[0])
         XCTAssertEqual(LFMFigure.endToEndSpec(.cifar10, in: context), TrainingHierarchyFigure.fig2.specs(context)[1])
     }
+
+    /// A not-run panel prints file names literally (no subscripts from their underscores).
+    func testNotRunTextIsLiteral() {
+        let text = "<dir>/cifar-10-batches-bin/data_batch_1.bin and x^2 {braces} back\\slash"
+        XCTAssertEqual(TextMarkup.parse(AppendixFSupport.literal(text)), [TextRun(text)])
+        XCTAssertEqual(AppendixFSupport.wrap("one two three four", width: 9), ["one two", "three", "four"])
+    }
 }

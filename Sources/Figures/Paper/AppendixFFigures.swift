@@ -31,9 +31,19 @@ enum AppendixFSupport {
     static func notRunPanel(_ title: String, reason: String, xLabel: String = "layer l") -> Panel {
         Panel(title: "\(title): not run", xAxis: .linear(xLabel, range: 0...1), yAxis: .linear("", range: 0...1),
               annotations: wrap(reason, width: 44).enumerated().map { index, line in
-                  TextAnnotation(text: line, position: .relative(x: 0.03, y: 0.95 - 0.075 * Double(index)), anchor: .topLeft)
+                  TextAnnotation(text: literal(line), position: .relative(x: 0.03, y: 0.95 - 0.075 * Double(index)), anchor: .topLeft)
               },
               legend: .none, showsGrid: false)
+    }
+
+    /// `text` with the plot markup's special characters escaped, so file names print as written.
+    static func literal(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            if "\\^_{}".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
     }
 
     /// Breaks a sentence into at most 12 lines of about `width` characters.
