@@ -137,11 +137,11 @@ public struct LFMFigure: FigureSpec {
             let quickWidths = paperWidths[0] >= 256 ? [128, 256] : [paperWidths[0], 128]
             return LFMStudyConfiguration(dataset: dataset, trainPerClass: 300, testPerClass: 100, depth: 10, lfmWidths: quickWidths,
                                          endToEndWidth: quickWidths[1], batchSize: 100, stopping: ValidationStopping(maxEpochs: 40, patience: 4),
-                                         endToEndEpochs: 40, probePerClass: 10, seed: seed)
+                                         endToEndEpochs: 40, probePerClass: AlignmentHierarchyProtocol.quickProbePerClass, seed: seed)
         case .full:
             return LFMStudyConfiguration(dataset: dataset, trainPerClass: 1000, testPerClass: 200, depth: 10, lfmWidths: paperWidths,
                                          endToEndWidth: paperWidths[1], batchSize: 100, stopping: ValidationStopping(maxEpochs: 60, patience: 5),
-                                         endToEndEpochs: 60, probePerClass: 10, seed: seed)
+                                         endToEndEpochs: 60, probePerClass: AlignmentHierarchyProtocol.fullProbePerClass, seed: seed)
         }
     }
 
