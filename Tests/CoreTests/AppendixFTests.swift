@@ -88,7 +88,7 @@ final class AppendixFGradientTests: XCTestCase {
     /// K_l from the factors equals the Gram matrix of finite-difference Jacobians ∂f_i(x)/∂θ_l,
     /// and ``LayerAlignment`` on the network equals ``KernelAlignment`` on that explicit kernel.
     func testTangentKernelsMatchFiniteDifferenceJacobians() {
-        var net = network([4, 5, 4, 3], seed: 21)
+        let net = network([4, 5, 4, 3], seed: 21)
         let x = randomMatrix(5, 4, seed: 22)
         let labels = [0, 1, 2, 1, 0]
         let n = 5, k = 3
@@ -126,7 +126,6 @@ final class AppendixFGradientTests: XCTestCase {
             }
             XCTAssertEqual(measured[l], KernelAlignment.alignment(kernel: explicit, labels: labels, classCount: k, centring: .full), accuracy: 1e-6)
         }
-        net.weights[0].storage[0] += 0 // keep `net` mutable for the copies above
     }
 
     func testUnitRowsAndLeakyForward() {
@@ -271,7 +270,7 @@ final class LayerwiseTrainingTests: XCTestCase {
         XCTAssertGreaterThan(correct, 36, "separable classes are learned")
     }
 
-    func testFrozenReadoutStartsAtTheNoiseScaleAndTrains() throws {
+    func testFrozenReadoutTrainsTheLastLayerOnFixedFeatures() throws {
         let data = samples(60, seed: 71)
         var generator = SeededGenerator(seed: 72)
         let frozen = DenseNetwork<Float>(architecture: DenseArchitecture(inputDimension: 6, width: 16, depth: 3, outputDimension: 2, hasBias: true),
