@@ -28,31 +28,44 @@ final class ProgressLogTests: XCTestCase {
         h.log.update(report("a", .finished, step: 1000))
         h.log.update(report("a", .finished, step: 1000))  // a repeated end is not written twice
         h.log.update(report("b", .finished, step: 1000))
-        // 2 starts + heartbeats at 30, 60, 90 s + 2 finishes.
-        XCTAssertEqual(h.lines.count, 7, h.lines.joined())
+        // Heartbeats at 30, 60, 90 s + 2 finishes; a fresh start writes nothing.
+        XCTAssertEqual(h.lines.count, 5, h.lines.joined())
         XCTAssertTrue(h.lines.allSatisfy { $0.hasSuffix("\n") && !$0.contains("\r") && $0.filter { $0 == "\n" }.count == 1 })
-        XCTAssertEqual(h.lines[0], "run a [a] started\n")
-        XCTAssertTrue(h.lines[2].contains("step 300"), h.lines[2])
-        XCTAssertTrue(h.lines[5].hasPrefix("run a done:"), h.lines[5])
-        XCTAssertTrue(h.lines[6].hasPrefix("run b done:"), h.lines[6])
+        XCTAssertTrue(h.lines[0].contains("step 300"), h.lines[0])
+        XCTAssertTrue(h.lines[3].hasPrefix("run a done:"), h.lines[3])
+        XCTAssertTrue(h.lines[4].hasPrefix("run b done:"), h.lines[4])
     }
 
     func testHeartbeatWaitsForTheIntervalSinceTheLastLine() {
         let h = Harness()
-        h.log.update(report("a", .training, step: 1))     // start at 0 s
+        h.log.update(report("a", .training, step: 0))     // a fresh start at 0 s: no line
         h.now = 29.9
         h.log.update(report("a", .training, step: 2))     // too soon
         h.now = 30
         h.log.update(report("a", .training, step: 3))     // heartbeat
         h.now = 45
-        h.log.update(report("b", .preparing, step: 0))    // an event line...
+        h.log.update(report("b", .finished, step: 9))     // an event line...
         h.now = 70
         h.log.update(report("a", .training, step: 4))     // ...restarts the interval: 25 s is too soon
         h.now = 75
         h.log.update(report("a", .training, step: 5))     // heartbeat
-        XCTAssertEqual(h.lines.count, 4, h.lines.joined())
-        XCTAssertTrue(h.lines[1].contains("step 3"))
-        XCTAssertTrue(h.lines[3].contains("step 5"))
+        XCTAssertEqual(h.lines.count, 3, h.lines.joined())
+        XCTAssertTrue(h.lines[0].contains("step 3"))
+        XCTAssertTrue(h.lines[1].hasPrefix("run b done:"))
+        XCTAssertTrue(h.lines[2].contains("step 5"))
+    }
+
+    func testAShortRunIsOneLine() {
+        // Bug caught: a start line and a finish line per run, which put `reproduce all --quick`
+        // into a pipe over 300 lines.
+        let h = Harness()
+        for step in 0...50 {
+            h.now = Double(step) / 10
+            h.log.update(report("a", step == 0 ? .preparing : .training, step: step))
+        }
+        h.log.update(report("a", .finished, step: 50))
+        XCTAssertEqual(h.lines.count, 1, h.lines.joined())
+        XCTAssertTrue(h.lines[0].hasPrefix("run a done:"), h.lines[0])
     }
 
     func testResumeIsAnEventAndACachedRunIsSilent() {
@@ -75,7 +88,7 @@ final class ProgressLogTests: XCTestCase {
             bar.update(report("a", step == 0 ? .preparing : (step % 5 == 0 ? .measuring : .training), step: step))
         }
         bar.update(report("a", .finished, step: 500))
-        XCTAssertEqual(lines.count, 2, "start and finish only within 5 s: \(lines)")
+        XCTAssertEqual(lines.count, 1, "the finish only within 5 s: \(lines)")
     }
 
     /// The Hessian study (Fig 5) logs a handful of lines, not one per measurement.

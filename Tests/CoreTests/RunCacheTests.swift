@@ -50,6 +50,8 @@ final class RunCacheTests: XCTestCase {
         spec = base; spec.alignment.centring = .perOutput; variants.append(spec)
         spec = base; spec.labelNoiseFraction = 0.2; variants.append(spec)
         spec = base; spec.saveFinalWeights = true; variants.append(spec)
+        spec = base; spec.spectra = SpectraSchedule(top: 200); variants.append(spec)
+        spec = base; spec.spectra = SpectraSchedule(top: 10); variants.append(spec)
         let hashes = Set(variants.map(\.configurationHash) + [base.configurationHash])
         XCTAssertEqual(hashes.count, variants.count + 1, "every field must change the hash")
     }

@@ -206,6 +206,34 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(trainer.evaluate(features: split.test.features, labels: split.test.labels), record.finalTest)
     }
 
+    func testSpectraAtTheStopMatchTheSavedNetworkAndLeaveOtherHashesAlone() throws {
+        let plain = spec(stopping: .epochs(1))
+        XCTAssertFalse(try CanonicalJSON.string(for: plain).contains("spectra"), "a spec without spectra must keep its canonical JSON (and hash)")
+        var measured = plain
+        measured.spectra = SpectraSchedule(top: 7)
+        measured.saveFinalWeights = true
+        XCTAssertNotEqual(measured.configurationHash, plain.configurationHash)
+        let runner = runner("spectra")
+        let record = try run(runner, measured)
+        let spectra = try XCTUnwrap(record.spectra)
+        XCTAssertEqual(spectra.layers.count, 3)
+        XCTAssertEqual(spectra.dimension, 50 * 10)
+        XCTAssertEqual(spectra.layers.map { $0.normalisedEigenvalues.count }, [7, 7, 7])
+        XCTAssertLessThan(spectra.maxIdentityRelativeError, 1e-8)
+        // The engine's float32 A_l of the stop snapshot agrees to float rounding with the float64 one.
+        let final = try XCTUnwrap(record.finalAlignment)
+        for (layer, a) in zip(spectra.layers, final.trainProbe) { XCTAssertEqual(layer.engineAlignment, a, accuracy: 1e-4 * abs(a) + 1e-7) }
+        // Recomputed from the saved weights and the run's own probe.
+        let network = try DenseNetwork<Float>(serialized: Data(contentsOf: runner.cache.directory.appendingPathComponent(try XCTUnwrap(record.finalWeightsFile))))
+        let data = try RunData(spec: measured, split: try Self.smallSplit.get())
+        let probe = try XCTUnwrap(data.trainProbe)
+        let again = try LayerSpectra.measure(network: network, probeFeatures: probe.features, probeLabels: probe.labels, centring: .full, top: 7)
+        XCTAssertEqual(again, spectra.layers)
+        // A stored record with spectra reads back equal.
+        let stored = try XCTUnwrap(try runner.cache.record(for: measured))
+        XCTAssertEqual(stored.spectra, spectra)
+    }
+
     func testLabelNoiseCorruptsExactlyTheFractionAndKeepsProbesBalanced() throws {
         var noisy = spec()
         noisy.labelNoiseFraction = 0.25

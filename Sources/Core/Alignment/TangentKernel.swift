@@ -40,13 +40,20 @@ public enum TangentKernel {
 
     /// K_1 … K_L (element l−1 is K_l), from a single forward/backward sweep.
     public static func layerKernels<Scalar: BLASScalar>(network: DenseNetwork<Scalar>, inputs: Matrix<Scalar>) -> [Matrix<Double>] {
+        var kernels = [Matrix<Double>](repeating: Matrix(rows: 0, columns: 0), count: network.architecture.depth)
+        forEachLayerKernel(network: network, inputs: inputs) { l, kernel in kernels[l - 1] = kernel }
+        return kernels
+    }
+
+    /// K_l for every layer, one at a time (layers L down to 1) from a single forward/backward sweep,
+    /// so that only one nk × nk kernel is held at once (spectra of large probes).
+    public static func forEachLayerKernel<Scalar: BLASScalar>(network: DenseNetwork<Scalar>, inputs: Matrix<Scalar>,
+                                                              _ body: (_ layer: Int, _ kernel: Matrix<Double>) -> Void) {
         let k = network.architecture.outputDimension
         let hasBias = network.architecture.hasBias
-        var kernels = [Matrix<Double>](repeating: Matrix(rows: 0, columns: 0), count: network.architecture.depth)
         sweep(network: network, inputs: inputs) { l, forward, backward in
-            kernels[l - 1] = combine(forward: forward(), backward: backward(), outputCount: k, hasBias: hasBias)
+            body(l, combine(forward: forward(), backward: backward(), outputCount: k, hasBias: hasBias))
         }
-        return kernels
     }
 
     /// The full tangent kernel K = Σ_l K_l = ∇_θf ∇_θfᵀ (nk × nk).

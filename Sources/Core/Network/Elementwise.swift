@@ -31,54 +31,36 @@ enum Elementwise {
     }
 
     private static func rectify8(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
-        let raw = UnsafeMutableRawPointer(p)
-        let stride = MemoryLayout<Float>.stride
-        var i = 0
-        while i + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * stride, as: SIMD8<Float>.self)
-            raw.storeBytes(of: v.replacing(with: 0, where: v .<= 0), toByteOffset: i * stride, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count { if p[i] <= 0 { p[i] = 0 }; i += 1 }
+        zero(p, by: p, count, as: SIMD8<Float>.self, lanes: { v, _ in v .<= 0 }, scalar: { v, _ in v <= 0 })
     }
-
     private static func rectify4(_ p: UnsafeMutablePointer<Double>, _ count: Int) {
-        let raw = UnsafeMutableRawPointer(p)
-        let stride = MemoryLayout<Double>.stride
-        var i = 0
-        while i + 4 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * stride, as: SIMD4<Double>.self)
-            raw.storeBytes(of: v.replacing(with: 0, where: v .<= 0), toByteOffset: i * stride, as: SIMD4<Double>.self)
-            i += 4
-        }
-        while i < count { if p[i] <= 0 { p[i] = 0 }; i += 1 }
+        zero(p, by: p, count, as: SIMD4<Double>.self, lanes: { v, _ in v .<= 0 }, scalar: { v, _ in v <= 0 })
     }
-
     private static func gate8(_ p: UnsafeMutablePointer<Float>, _ mask: UnsafePointer<Float>, _ count: Int) {
-        let raw = UnsafeMutableRawPointer(p)
-        let maskRaw = UnsafeRawPointer(mask)
-        let stride = MemoryLayout<Float>.stride
-        var i = 0
-        while i + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * stride, as: SIMD8<Float>.self)
-            let m = maskRaw.loadUnaligned(fromByteOffset: i * stride, as: SIMD8<Float>.self)
-            raw.storeBytes(of: v.replacing(with: 0, where: .!(m .> 0)), toByteOffset: i * stride, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count { if !(mask[i] > 0) { p[i] = 0 }; i += 1 }
+        zero(p, by: mask, count, as: SIMD8<Float>.self, lanes: { _, m in .!(m .> 0) }, scalar: { _, m in !(m > 0) })
+    }
+    private static func gate4(_ p: UnsafeMutablePointer<Double>, _ mask: UnsafePointer<Double>, _ count: Int) {
+        zero(p, by: mask, count, as: SIMD4<Double>.self, lanes: { _, m in .!(m .> 0) }, scalar: { _, m in !(m > 0) })
     }
 
-    private static func gate4(_ p: UnsafeMutablePointer<Double>, _ mask: UnsafePointer<Double>, _ count: Int) {
+    /// x_i ← 0 wherever `scalar(x_i, mask_i)` holds, `Vector.scalarCount` entries at a time with the
+    /// same test on whole vectors (`lanes`), the tail one by one. `mask` may be `p` itself.
+    @inline(__always)
+    private static func zero<Vector: SIMD & BitwiseCopyable>(
+        _ p: UnsafeMutablePointer<Vector.Scalar>, by mask: UnsafePointer<Vector.Scalar>, _ count: Int, as _: Vector.Type,
+        lanes: (Vector, Vector) -> SIMDMask<Vector.MaskStorage>, scalar: (Vector.Scalar, Vector.Scalar) -> Bool
+    ) where Vector.Scalar: BinaryFloatingPoint {
         let raw = UnsafeMutableRawPointer(p)
         let maskRaw = UnsafeRawPointer(mask)
-        let stride = MemoryLayout<Double>.stride
+        let stride = MemoryLayout<Vector.Scalar>.stride
+        let width = Vector().scalarCount
         var i = 0
-        while i + 4 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * stride, as: SIMD4<Double>.self)
-            let m = maskRaw.loadUnaligned(fromByteOffset: i * stride, as: SIMD4<Double>.self)
-            raw.storeBytes(of: v.replacing(with: 0, where: .!(m .> 0)), toByteOffset: i * stride, as: SIMD4<Double>.self)
-            i += 4
+        while i + width <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * stride, as: Vector.self)
+            let m = maskRaw.loadUnaligned(fromByteOffset: i * stride, as: Vector.self)
+            raw.storeBytes(of: v.replacing(with: 0, where: lanes(v, m)), toByteOffset: i * stride, as: Vector.self)
+            i += width
         }
-        while i < count { if !(mask[i] > 0) { p[i] = 0 }; i += 1 }
+        while i < count { if scalar(p[i], mask[i]) { p[i] = 0 }; i += 1 }
     }
 }

@@ -148,6 +148,9 @@ public struct RunRecord: Codable, Sendable {
     /// The data the run was trained on (nil for data that were not read from dataset files,
     /// e.g. in tests); checked on read against the data the current run would read.
     public var dataFingerprint: DataFingerprint?
+    /// Appendix G's layerwise spectra at the stop (``RunSpec/spectra``); nil when not asked for, or
+    /// when the final network's kernels were not finite (a diverged run).
+    public var spectra: SpectraSnapshot?
     /// ``computedChecksum()`` at the time the record was stored, set by ``RunCache/store(_:)``;
     /// nil in records written before records had checksums (upgrade them with
     /// `reproduce migrate-records`).

@@ -70,6 +70,9 @@ extension RunRecord {
         }
         if badAccuracy(finalTrain.accuracy) || badAccuracy(finalTest.accuracy) { return "its final accuracy lies outside [0, 1]" }
         if badLoss(finalTrain.loss) || badLoss(finalTest.loss) { return "its final loss is negative or non-finite" }
+        if let spectra, spectra.layers.map(\.layer) != Array(1...max(1, spec.architecture.depth)) {
+            return "its spectra have layers \(spectra.layers.map(\.layer)), not 1…\(spec.architecture.depth)"
+        }
         var previousStep = -1
         for snapshot in alignments {
             guard snapshot.step >= previousStep, snapshot.step <= totalSteps else {

@@ -123,6 +123,17 @@ public struct AlignmentSchedule: Codable, Hashable, Sendable {
     }
 }
 
+/// Appendix G's layerwise spectra (``LayerSpectra``), measured once when the run stops, on the
+/// training probe with its training labels and the run's centring.
+public struct SpectraSchedule: Codable, Hashable, Sendable {
+    /// How many normalised eigenvalues to keep per layer and matrix (Fig 19 shows 200).
+    public var top: Int
+
+    public init(top: Int = 200) {
+        self.top = top
+    }
+}
+
 /// How the two probe sets of a run are chosen, when not class-balanced.
 public enum ProbeSelection: Codable, Hashable, Sendable {
     /// The first `trainCount` samples of one seeded shuffle of the training samples
@@ -172,6 +183,9 @@ public struct RunSpec: Codable, Hashable, Sendable, CanonicallyHashed {
     /// How the probes are chosen; nil = class-balanced, `probePerClass` of each class
     /// (absent from the canonical JSON then, so older specifications keep their hashes).
     public var probeSelection: ProbeSelection?
+    /// Appendix G's spectra at the stop; nil = none (absent from the canonical JSON then, so
+    /// every specification without them keeps its hash).
+    public var spectra: SpectraSchedule?
 
     /// - Parameter architecture: an ``Architecture``, or the shape of one of its cases (a
     ///   ``DenseArchitecture`` such as ``architecture(for:width:depth:hasBias:)`` returns).
@@ -179,7 +193,7 @@ public struct RunSpec: Codable, Hashable, Sendable, CanonicallyHashed {
                 architecture: some ArchitectureConvertible, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
                 batchSize: Int = 128, stopping: StoppingRule, alignment: AlignmentSchedule = .endpoints,
                 labelNoiseFraction: Double = 0, seed: UInt64 = 0, saveFinalWeights: Bool = false,
-                probeSelection: ProbeSelection? = nil) {
+                probeSelection: ProbeSelection? = nil, spectra: SpectraSchedule? = nil) {
         self.dataset = dataset
         self.trainSubsetPerClass = trainSubsetPerClass
         self.probePerClass = probePerClass
@@ -193,6 +207,7 @@ public struct RunSpec: Codable, Hashable, Sendable, CanonicallyHashed {
         self.seed = seed
         self.saveFinalWeights = saveFinalWeights
         self.probeSelection = probeSelection
+        self.spectra = spectra
     }
 
     /// The architecture of a fully connected network for `dataset`: input
@@ -251,6 +266,12 @@ public struct RunSpec: Codable, Hashable, Sendable, CanonicallyHashed {
         }
         if alignment.measuresAnything && probeSelection == nil && probePerClass < 1 {
             throw RunSpecError.invalidSetting("the probe has \(probePerClass) samples per class; alignments need at least 1")
+        }
+        if let spectra {
+            guard spectra.top >= 1 else { throw RunSpecError.invalidSetting("the spectra keep \(spectra.top) eigenvalues per layer; use 1 or more") }
+            guard alignment.measuresAnything else {
+                throw RunSpecError.invalidSetting("the spectra are measured on the training probe, which exists only when the alignment schedule measures something; add a measurement (e.g. at the stop)")
+            }
         }
         guard probePerClass >= 0 else { throw RunSpecError.invalidSetting("the probe size \(probePerClass) is negative") }
         guard labelNoiseFraction.isFinite, labelNoiseFraction >= 0, labelNoiseFraction <= 1 else {

@@ -496,12 +496,24 @@ struct TrainingSession {
                                totalSteps: position.step, finalTrain: finalTrain, finalTest: finalTest,
                                wallSeconds: elapsed, machine: RunRecord.describeMachine(), finalWeightsFile: weightsFile,
                                milestones: position.milestones, dataFingerprint: dataFingerprint)
-        try runner.cache.store(record)
+        var measured = record
+        measured.spectra = spectraAtStop()
+        try runner.cache.store(measured)
         try runner.cache.removeCheckpoint(for: spec)
         var done = progressReport(phase: .finished)
         done.epoch = record.epochCount
         done.trainLoss = last?.trainLoss
         runner.progress?.update(done)
-        return record
+        return measured
+    }
+
+    /// Appendix G's spectra of the final network on the training probe, when the spec asks for them
+    /// (nil for a network whose kernels are not finite).
+    private func spectraAtStop() -> SpectraSnapshot? {
+        guard let schedule = spec.spectra, let probe = data.trainProbe else { return nil }
+        guard let layers = try? LayerSpectra.measure(network: trainer.network, probeFeatures: probe.features, probeLabels: probe.labels,
+                                                     centring: spec.alignment.centring, top: schedule.top) else { return nil }
+        return SpectraSnapshot(step: position.step, probe: "train", dimension: probe.count * spec.architecture.outputDimension,
+                               method: KernelSpectrum.method, layers: layers)
     }
 }

@@ -4,8 +4,9 @@ import Foundation
 /// whole lines, one per run event and a periodic heartbeat, never one per update.
 ///
 /// Events, at most one line each per run (runs are told apart by configuration hash):
-/// - start: the first report of a run ("started", or "resuming at step s" when a checkpoint
-///   is restored);
+/// - resume: the first report of a run restored from a checkpoint ("resuming at step s");
+///   a fresh start writes nothing of its own (the figure's log line has listed its runs), so a
+///   short run costs one line;
 /// - finish: the run stopped and its record is written (the final status line).
 /// A run whose record was already in the cache writes nothing: a figure's own log line counts
 /// its runs and its provenance lists them, and a log of a mostly cached `all` would otherwise
@@ -23,7 +24,9 @@ public final class ProgressLog: ProgressSink, @unchecked Sendable {
     private let lock = NSLock()
     private var started: Set<String> = []
     private var ended: Set<String> = []
-    private var lastLine: Double = -.infinity
+    /// When the last line was written (the log's creation before the first): the first heartbeat
+    /// comes `heartbeat` seconds after the log starts.
+    private var lastLine: Double
 
     /// - Parameters:
     ///   - heartbeat: seconds between heartbeat lines (30 by default).
@@ -32,7 +35,9 @@ public final class ProgressLog: ProgressSink, @unchecked Sendable {
     public init(heartbeat: Double = 30, write: ((String) -> Void)? = nil, clock: (() -> Double)? = nil) {
         self.heartbeat = heartbeat
         self.write = write ?? { text in FileHandle.standardError.write(Data(text.utf8)) }
-        self.clock = clock ?? { ProcessInfo.processInfo.systemUptime }
+        let clock = clock ?? { ProcessInfo.processInfo.systemUptime }
+        self.clock = clock
+        self.lastLine = clock()
     }
 
     public func update(_ progress: RunProgress) {
@@ -50,8 +55,8 @@ public final class ProgressLog: ProgressSink, @unchecked Sendable {
             line = ended.insert(hash).inserted ? TerminalProgressBar.render(progress) : nil
             started.insert(hash)
         case .preparing, .training, .measuring:
-            if started.insert(hash).inserted {
-                line = Self.startLine(progress)
+            if started.insert(hash).inserted, progress.step > 0 {
+                line = Self.resumeLine(progress)
             } else if now - lastLine >= heartbeat, !ended.contains(hash) {
                 line = TerminalProgressBar.render(progress)
             } else {
@@ -63,12 +68,9 @@ public final class ProgressLog: ProgressSink, @unchecked Sendable {
         lastLine = now
     }
 
-    /// The line that announces a run: "<label> [<hash>] started" or "… resuming at step s (epoch e) after m:ss".
-    static func startLine(_ progress: RunProgress) -> String {
-        let head = "\(progress.label) [\(progress.configurationHash)]"
-        guard progress.step > 0 else {
-            return head + " started"
-        }
-        return head + " resuming at step \(progress.step) (epoch \(progress.epoch)) after \(TerminalProgressBar.duration(progress.elapsedSeconds))"
+    /// The line that announces a resumed run: "<label> [<hash>] resuming at step s (epoch e) after m:ss".
+    static func resumeLine(_ progress: RunProgress) -> String {
+        "\(progress.label) [\(progress.configurationHash)] resuming at step \(progress.step) (epoch \(progress.epoch)) after "
+            + TerminalProgressBar.duration(progress.elapsedSeconds)
     }
 }

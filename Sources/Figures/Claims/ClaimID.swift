@@ -124,6 +124,13 @@ public enum ClaimID: String, Codable, CaseIterable, Sendable, CustomStringConver
 
     // fig13 (FFNN analogue)
     case fig13SaliencySGDMinusAdam = "fig13.saliency.sgdMinusAdam"
+    // Appendix G (FFNN analogues of Figs 20–23)
+    case fig20IdentityMaxRelativeError = "fig20.identity.maxRelativeError"
+    case fig20StableRankRandomLabelsLead = "fig20.stableRank.randomLabelsLead"
+    case fig20CorrelationBestLeadMiddleLayers = "fig20.correlation.bestLeadMiddleLayers"
+    case fig21NTKBoundsFisherFraction = "fig21.ntkBoundsFisher.fraction"
+    case fig22FisherStableRankAccuracySpearman = "fig22.fisherStableRank.accuracySpearman"
+    case fig23FisherCorrelationMean = "fig23.fisherCorrelation.mean"
     // The hierarchy claims with A_l centred per output instead of Eq. 6 (sensitivity, no verdict)
     case fig1HierarchyFashionMNISTPerOutputCentring = "fig1.hierarchy.fashion-mnist.perOutputCentring"
     case fig1HierarchyCIFAR10PerOutputCentring = "fig1.hierarchy.cifar10.perOutputCentring"
