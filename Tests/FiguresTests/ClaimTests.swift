@@ -225,7 +225,9 @@ final class ResultsAndReportTests: XCTestCase {
         XCTAssertTrue(markdown.contains("![Title theory](theory.png)"))
         XCTAssertTrue(markdown.contains("commit `abc`"))
         XCTAssertTrue(markdown.contains("an approximation"))
-        XCTAssertTrue(markdown.contains("not implemented yet"), "figures not run are listed")
+        XCTAssertTrue(markdown.contains("implemented, not run here"), "figures not run are listed")
+        XCTAssertEqual(markdown.contains("not implemented yet"), FigureCatalog.entries.contains { !$0.isImplemented },
+                       "planned figures are listed as such, when there are any")
         let html = try String(contentsOf: urls[1], encoding: .utf8)
         XCTAssertTrue(html.contains("data:image/png;base64,iVBORw0KGgo"))
         XCTAssertTrue(html.contains("<td class=\"pass\">REPRODUCED</td>"))

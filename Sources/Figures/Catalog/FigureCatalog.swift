@@ -49,9 +49,9 @@ public enum FigureCatalog {
             implemented(FFNNSweepFigure.fig13),
             implemented(FFNNSweepFigure.fig14),
             implemented(FFNNSweepFigure.fig15),
-            planned("fig16", "Layer-wise feature maximisation (LFM) on MNIST", "Figure 16, Appendix F", [.mnist]),
-            planned("fig17", "Layer-wise feature maximisation (LFM) on CIFAR-10", "Figure 17, Appendix F", [.cifar10]),
-            planned("fig18", "Frozen networks (NNGP limit) on MNIST", "Figure 18, Appendix F", [.mnist]),
+            implemented(LFMFigure.fig16),
+            implemented(LFMFigure.fig17),
+            implemented(FrozenNetworkFigure()),
             implemented(AppendixGFigure(kind: .fig19)),
             implemented(AppendixGFigure(kind: .fig20)),
             implemented(AppendixGFigure(kind: .fig21)),
@@ -60,7 +60,7 @@ public enum FigureCatalog {
             implemented(DepthTableFigure(dataset: .cifar10)),
             implemented(DepthTableFigure(dataset: .fashionMNIST)),
             implemented(DepthTableFigure(dataset: .mnist)),
-            planned("table4", "Frozen networks: best accuracy against width", "Table 4, Appendix F", [.mnist]),
+            implemented(FrozenWidthTableFigure()),
         ]
     }()
 

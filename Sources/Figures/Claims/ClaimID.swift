@@ -104,6 +104,24 @@ public enum ClaimID: String, Codable, CaseIterable, Sendable, CustomStringConver
     case gofeEq24KernelAnisotropyRatio = "gofe.eq24.kernelAnisotropy.ratio"
     case gofeEq25GrowthRankCorrelation = "gofe.eq25.growthRankCorrelation"
 
+    // Appendix F: fig16, fig17 (LFM), fig18 (frozen networks), table4 (width and the NNGP limit)
+    case fig16LFMUnderperformsMNIST = "fig16.lfmUnderperforms.mnist"
+    case fig16LFMUnderperformsFashionMNIST = "fig16.lfmUnderperforms.fashion-mnist"
+    case fig16LFMLowerPeakMNIST = "fig16.lfmLowerPeak.mnist"
+    case fig16LFMLowerPeakFashionMNIST = "fig16.lfmLowerPeak.fashion-mnist"
+    case fig16LFMPlateauMNIST = "fig16.lfmPlateau.mnist"
+    case fig16LFMPlateauFashionMNIST = "fig16.lfmPlateau.fashion-mnist"
+    case fig17LFMUnderperformsCIFAR10 = "fig17.lfmUnderperforms.cifar10"
+    case fig17LFMUnderperformsFashionMNIST = "fig17.lfmUnderperforms.fashion-mnist"
+    case fig18PeakTowardCentreMNIST = "fig18.peakTowardCentre.mnist"
+    case fig18PeakTowardCentreFashionMNIST = "fig18.peakTowardCentre.fashion-mnist"
+    case fig18BackwardEvolutionMNIST = "fig18.backwardEvolution.mnist"
+    case fig18BackwardEvolutionFashionMNIST = "fig18.backwardEvolution.fashion-mnist"
+    case table4NNGPDistanceSlopeMNIST = "table4.nngpDistanceSlope.mnist"
+    case table4NNGPDistanceSlopeFashionMNIST = "table4.nngpDistanceSlope.fashion-mnist"
+    case table4AccuracyWidthSlopeMNIST = "table4.accuracyWidthSlope.mnist"
+    case table4AccuracyWidthSlopeFashionMNIST = "table4.accuracyWidthSlope.fashion-mnist"
+
     // fig13 (FFNN analogue)
     case fig13SaliencySGDMinusAdam = "fig13.saliency.sgdMinusAdam"
     // Appendix G (FFNN analogues of Figs 20–23)
