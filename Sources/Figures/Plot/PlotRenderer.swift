@@ -56,7 +56,7 @@ struct PanelRenderer {
 
         drawFrameAndTicks(xMap: xMap, yMap: yMap)
         drawAxisLabels()
-        if !layout.hasData {
+        if !layout.hasData, panel.annotations.isEmpty {  // an annotated empty panel says itself why
             text.draw("no data", PlotStyle.noDataFont, color: .gray, x: plot.midX, y: plot.midY,
                       horizontal: 0.5, vertical: .middle)
         }
