@@ -9,6 +9,16 @@ final class AppendixFFigureTests: XCTestCase {
         FrozenReadout.Outcome(epochs: 2, finalTrainLoss: 0.1, trainAccuracies: [0.1, train, train - 0.1], testAccuracies: [0.1, test - 0.1, test])
     }
 
+    /// The full profile's studies keep the hashes their cached results are filed under
+    /// (`runs/full/second-order/{lfm,frozen,frozen-width}-<hash>.json`, base seed 1): a change to the
+    /// configurations' fields or their encoding would silently recompute them.
+    func testFullProfileStudiesKeepTheirCachedHashes() {
+        XCTAssertEqual(LFMFigure.fig16.configuration(.fashionMNIST, profile: .full, seed: 1).configurationHash, "f8a807076cd1df58")
+        XCTAssertEqual(LFMFigure.fig17.configuration(.fashionMNIST, profile: .full, seed: 1).configurationHash, "640ba91c0db14802")
+        XCTAssertEqual(FrozenNetworkFigure().configuration(.fashionMNIST, profile: .full, seed: 1).configurationHash, "0c0858a175121043")
+        XCTAssertEqual(FrozenWidthTableFigure().configuration(.fashionMNIST, profile: .full, seed: 1).configurationHash, "df26ef40a436ec05")
+    }
+
     /// Means over seeds per width, the best-over-epochs accuracies, and the exact N = ∞ row last.
     func testWidthTableRowsEndWithTheInfiniteWidthRow() {
         let configuration = FrozenWidthConfiguration(dataset: .fashionMNIST, trainPerClass: 1, testPerClass: 1, depth: 3, widths: [10, 40],

@@ -21,15 +21,73 @@ public struct StudySamples: Sendable {
 
 // MARK: - Figs 16/17: LFM against end-to-end training
 
-/// Figs 16/17: a ``NormalisedLeakyNetwork`` trained with Algorithm 1 at each of `lfmWidths`, and the
-/// same architecture trained end to end at `endToEndWidth`; A_l of each on a training probe.
-public struct LFMStudyConfiguration: Codable, Hashable, Sendable, CanonicallyHashed {
+/// What the three Appendix F studies have in common: the dataset, the sizes (per class) of its
+/// class-balanced training and test subsets, and the depth of the networks.
+public struct StudyScope: Codable, Hashable, Sendable {
     public var dataset: DatasetName
     public var trainPerClass: Int
-    /// The fraction of the training subset held out for validation by the LFM (the paper: 5000 of 50000).
-    public var validationFraction: Double
     public var testPerClass: Int
     public var depth: Int
+
+    /// The subsets of `split` drawn with `seed` (see ``StudySamples``), with a training probe of `probePerClass` per class.
+    func samples(_ split: DatasetSplit, probePerClass: Int, seed: UInt64) throws -> StudySamples {
+        try StudySamples(split: split, trainPerClass: trainPerClass, testPerClass: testPerClass, probePerClass: probePerClass, seed: seed)
+    }
+}
+
+/// An Appendix F study's configuration: the ``StudyScope`` and the study's own `Settings`, encoded as one
+/// flat JSON object (the keys of both side by side), whose canonical hash names the study's cache entry.
+/// The fields of both parts read and write as the configuration's own (`c.depth`, `c.seeds`).
+@dynamicMemberLookup
+public struct StudyConfiguration<Settings: Codable & Hashable & Sendable>: Codable, Hashable, Sendable, CanonicallyHashed {
+    public var scope: StudyScope
+    public var settings: Settings
+
+    init(_ scope: StudyScope, _ settings: Settings) {
+        self.scope = scope
+        self.settings = settings
+    }
+
+    public init(from decoder: any Decoder) throws {
+        scope = try StudyScope(from: decoder)
+        settings = try Settings(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try scope.encode(to: encoder)
+        try settings.encode(to: encoder)
+    }
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<StudyScope, Value>) -> Value {
+        get { scope[keyPath: path] }
+        set { scope[keyPath: path] = newValue }
+    }
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<Settings, Value>) -> Value {
+        get { settings[keyPath: path] }
+        set { settings[keyPath: path] = newValue }
+    }
+}
+
+/// A study's settings that repeat it over several seeds.
+public protocol MultiSeedSettings: Codable, Hashable, Sendable {
+    var seeds: [UInt64] { get set }
+}
+
+extension StudyConfiguration where Settings: MultiSeedSettings {
+    /// The same study with every seed offset by `base` (wrapping), e.g. a command's base seed.
+    public func offsettingSeeds(by base: UInt64) -> Self {
+        var c = self
+        c.settings.seeds = settings.seeds.map { $0 &+ base }
+        return c
+    }
+}
+
+/// Figs 16/17: a ``NormalisedLeakyNetwork`` trained with Algorithm 1 at each of `lfmWidths`, and the
+/// same architecture trained end to end at `endToEndWidth`; A_l of each on a training probe.
+public struct LFMSettings: Codable, Hashable, Sendable {
+    /// The fraction of the training subset held out for validation by the LFM (the paper: 5000 of 50000).
+    public var validationFraction: Double
     public var lfmWidths: [Int]
     public var endToEndWidth: Int
     public var negativeSlope: Double
@@ -40,25 +98,22 @@ public struct LFMStudyConfiguration: Codable, Hashable, Sendable, CanonicallyHas
     public var endToEndEpochs: Int
     public var probePerClass: Int
     public var seed: UInt64
+}
 
+public typealias LFMStudyConfiguration = StudyConfiguration<LFMSettings>
+
+extension StudyConfiguration where Settings == LFMSettings {
+    /// The LFM study's configuration; each layer of Algorithm 1 trains with ``ValidationStopping`` (`patience`, `maxEpochsPerLayer`).
     public init(dataset: DatasetName, trainPerClass: Int, validationFraction: Double = 0.1, testPerClass: Int, depth: Int,
                 lfmWidths: [Int], endToEndWidth: Int, negativeSlope: Double = 0.01, batchSize: Int, lfmLearningRate: Double = 0.01,
-                endToEndLearningRate: Double = 0.003, stopping: ValidationStopping, endToEndEpochs: Int, probePerClass: Int, seed: UInt64) {
-        self.dataset = dataset
-        self.trainPerClass = trainPerClass
-        self.validationFraction = validationFraction
-        self.testPerClass = testPerClass
-        self.depth = depth
-        self.lfmWidths = lfmWidths
-        self.endToEndWidth = endToEndWidth
-        self.negativeSlope = negativeSlope
-        self.batchSize = batchSize
-        self.lfmLearningRate = lfmLearningRate
-        self.endToEndLearningRate = endToEndLearningRate
-        self.stopping = stopping
-        self.endToEndEpochs = endToEndEpochs
-        self.probePerClass = probePerClass
-        self.seed = seed
+                endToEndLearningRate: Double = 0.003, patience: Int, maxEpochsPerLayer: Int, endToEndEpochs: Int,
+                probePerClass: Int, seed: UInt64) {
+        self.init(StudyScope(dataset: dataset, trainPerClass: trainPerClass, testPerClass: testPerClass, depth: depth),
+                  LFMSettings(validationFraction: validationFraction, lfmWidths: lfmWidths, endToEndWidth: endToEndWidth,
+                              negativeSlope: negativeSlope, batchSize: batchSize, lfmLearningRate: lfmLearningRate,
+                              endToEndLearningRate: endToEndLearningRate,
+                              stopping: ValidationStopping(maxEpochs: maxEpochsPerLayer, patience: patience), endToEndEpochs: endToEndEpochs,
+                              probePerClass: probePerClass, seed: seed))
     }
 }
 
@@ -89,8 +144,7 @@ public struct LFMStudyResult: Codable, Hashable, Sendable {
 public enum LFMStudy {
     public static func run(_ c: LFMStudyConfiguration, split: DatasetSplit, log: (String) -> Void = { _ in }) throws -> LFMStudyResult {
         let start = Date()
-        let samples = try StudySamples(split: split, trainPerClass: c.trainPerClass, testPerClass: c.testPerClass,
-                                       probePerClass: c.probePerClass, seed: c.seed)
+        let samples = try c.scope.samples(split, probePerClass: c.probePerClass, seed: c.seed)
         let root = SeededGenerator(seed: c.seed)
         var order = Array(0..<samples.train.count)
         var splitGenerator = root.derived("validation split")
@@ -178,28 +232,22 @@ public enum FrozenFeatures {
 
 /// Fig 18: per seed, one He-initialised ReLU network whose layers 1 … L−1 stay frozen; for each noise
 /// scale s its last layer starts at s·W_He and is trained (``FrozenReadout``); A_l before and after.
-public struct FrozenStudyConfiguration: Codable, Hashable, Sendable, CanonicallyHashed {
-    public var dataset: DatasetName
-    public var trainPerClass: Int
-    public var testPerClass: Int
-    public var depth: Int
+public struct FrozenStudySettings: Codable, Hashable, Sendable, MultiSeedSettings {
     public var width: Int
     public var noiseScales: [Double]
     public var seeds: [UInt64]
     public var probePerClass: Int
     public var readout: ReadoutTraining
+}
 
+public typealias FrozenStudyConfiguration = StudyConfiguration<FrozenStudySettings>
+
+extension StudyConfiguration where Settings == FrozenStudySettings {
+    /// The frozen-network study's configuration.
     public init(dataset: DatasetName, trainPerClass: Int, testPerClass: Int, depth: Int, width: Int, noiseScales: [Double],
                 seeds: [UInt64], probePerClass: Int, readout: ReadoutTraining) {
-        self.dataset = dataset
-        self.trainPerClass = trainPerClass
-        self.testPerClass = testPerClass
-        self.depth = depth
-        self.width = width
-        self.noiseScales = noiseScales
-        self.seeds = seeds
-        self.probePerClass = probePerClass
-        self.readout = readout
+        self.init(StudyScope(dataset: dataset, trainPerClass: trainPerClass, testPerClass: testPerClass, depth: depth),
+                  FrozenStudySettings(width: width, noiseScales: noiseScales, seeds: seeds, probePerClass: probePerClass, readout: readout))
     }
 }
 
@@ -223,8 +271,7 @@ public enum FrozenStudy {
         var runs: [FrozenRunResult] = []
         let architecture = RunSpec.architecture(for: c.dataset, width: c.width, depth: c.depth)
         for seed in c.seeds {
-            let samples = try StudySamples(split: split, trainPerClass: c.trainPerClass, testPerClass: c.testPerClass,
-                                           probePerClass: c.probePerClass, seed: seed)
+            let samples = try c.scope.samples(split, probePerClass: c.probePerClass, seed: seed)
             var generator = SeededGenerator(seed: seed).derived("init")
             let frozen = DenseNetwork<Float>(architecture: architecture, generator: &generator)
             let train = samples.train.with(features: FrozenFeatures.lastHidden(frozen, samples.train.features))
@@ -254,26 +301,21 @@ public enum FrozenStudy {
 /// readout (``KernelRegression``) with the frozen network's kernel (2/N)HHᵀ; once: the same readout with
 /// the NNGP kernel Σ_L (``NNGPKernel``), its N → ∞ limit, and the distance of each finite-width
 /// readout's test predictions from it.
-public struct FrozenWidthConfiguration: Codable, Hashable, Sendable, CanonicallyHashed {
-    public var dataset: DatasetName
-    public var trainPerClass: Int
-    public var testPerClass: Int
-    public var depth: Int
+public struct FrozenWidthSettings: Codable, Hashable, Sendable, MultiSeedSettings {
     public var widths: [Int]
     public var seeds: [UInt64]
     public var readout: ReadoutTraining
     public var relativeRidge: Double
+}
 
+public typealias FrozenWidthConfiguration = StudyConfiguration<FrozenWidthSettings>
+
+extension StudyConfiguration where Settings == FrozenWidthSettings {
+    /// The frozen-width study's configuration.
     public init(dataset: DatasetName, trainPerClass: Int, testPerClass: Int, depth: Int, widths: [Int], seeds: [UInt64],
                 readout: ReadoutTraining, relativeRidge: Double) {
-        self.dataset = dataset
-        self.trainPerClass = trainPerClass
-        self.testPerClass = testPerClass
-        self.depth = depth
-        self.widths = widths
-        self.seeds = seeds
-        self.readout = readout
-        self.relativeRidge = relativeRidge
+        self.init(StudyScope(dataset: dataset, trainPerClass: trainPerClass, testPerClass: testPerClass, depth: depth),
+                  FrozenWidthSettings(widths: widths, seeds: seeds, readout: readout, relativeRidge: relativeRidge))
     }
 }
 
@@ -306,7 +348,7 @@ public enum FrozenWidthStudy {
         let k = split.train.classCount
         func double(_ m: Matrix<Float>) -> Matrix<Double> { Matrix(rows: m.rows, columns: m.columns, storage: m.storage.map(Double.init)) }
         for seed in c.seeds {
-            let samples = try StudySamples(split: split, trainPerClass: c.trainPerClass, testPerClass: c.testPerClass, probePerClass: 1, seed: seed)
+            let samples = try c.scope.samples(split, probePerClass: 1, seed: seed)
             let xTrain = double(samples.train.features), xTest = double(samples.test.features)
             let limitKernel = NNGPKernel.relu(xTrain, xTrain, depth: c.depth)
             let limitTrain = try KernelRegression.predictions(trainKernel: limitKernel, testTrainKernel: limitKernel,
