@@ -30,7 +30,9 @@ final class AppendixFFigureTests: XCTestCase {
             FrozenWidthRow(seed: 0, width: 40, readout: outcome(train: 0.9, test: 0.8), kernelTrainAccuracy: 1, kernelTestAccuracy: 0.8, distanceToNNGP: 0.4),
             FrozenWidthRow(seed: 1, width: 40, readout: outcome(train: 0.9, test: 0.8), kernelTrainAccuracy: 1, kernelTestAccuracy: 0.8, distanceToNNGP: 0.2),
         ]
-        let study = FrozenWidthResult(configuration: configuration, rows: rows, nngpTrainAccuracies: [1, 1], nngpTestAccuracies: [0.85, 0.95], wallSeconds: 1)
+        let study = FrozenWidthResult(configuration: configuration,
+                                      findings: FrozenWidthStudy.Findings(rows: rows, nngpTrainAccuracies: [1, 1], nngpTestAccuracies: [0.85, 0.95]),
+                                      wallSeconds: 1)
         let table = FrozenWidthTable(study)
         XCTAssertEqual(table.meanCETrain, [0.7, 0.9])
         XCTAssertEqual(table.meanCETest[0], 0.6, accuracy: 1e-12)
