@@ -267,9 +267,12 @@ final class ScalingLawTests: XCTestCase {
         let directory = root.appendingPathComponent("runs/full")
         let cache = RunCache(directory: directory)
         let stored = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }
-        // runs/full also holds the Appendix G full-profile runs (committed with them), which are checked the same way.
+        // runs/full also holds the Appendix G full-profile runs (committed with them) and the Fig 2/7 full run that
+        // Figs 16/17 (c) draw (committed with the Appendix F full profile), which are checked the same way.
         let paperSpecs = ScalingLawProtocol.paper(.fashionMNIST, seeds: ScalingLawProtocol.fullSeeds).specs(baseSeed: 1)
             + AppendixGProtocol.specs(dataset: .fashionMNIST, profile: .full, baseSeed: 1).map(\.spec)
+            + [AlignmentHierarchyProtocol.spec(dataset: .fashionMNIST, depth: 10, learningRate: AlignmentHierarchyProtocol.figureLearningRate,
+                                              profile: .full, seed: 1)]
         let paperByHash = Dictionary(uniqueKeysWithValues: paperSpecs.map { ($0.configurationHash, $0) })
         XCTAssertFalse(stored.isEmpty, "runs/full holds the committed records")
         let current = try DataFingerprint.of(.fashionMNIST, dataDirectory: nil, memoDirectory: nil)
