@@ -353,3 +353,17 @@ final class AppendixFAnalysisTests: XCTestCase {
         XCTAssertEqual(linear.value, 0.01, accuracy: 1e-12)
     }
 }
+
+/// A study configuration is one flat JSON object (its ``StudyScope`` beside the study's own settings),
+/// as the configurations were before the scope was shared, and decodes back to itself.
+final class StudyConfigurationCodingTests: XCTestCase {
+    func testConfigurationEncodesFlatAndRoundTrips() throws {
+        let c = FrozenStudyConfiguration(dataset: .fashionMNIST, trainPerClass: 3, testPerClass: 2, depth: 4, width: 8, noiseScales: [0.5, 2],
+                                         seeds: [7, 9], probePerClass: 1,
+                                         readout: ReadoutTraining(learningRate: 0.1, batchSize: 5, maxEpochs: 6, lossThreshold: 0.2))
+        let json = try CanonicalJSON.string(for: c)
+        XCTAssertEqual(json, #"{"dataset":"fashion-mnist","depth":4,"noiseScales":[0.5,2],"probePerClass":1,"readout":{"batchSize":5,"learningRate":0.1,"lossThreshold":0.2,"maxEpochs":6},"seeds":[7,9],"testPerClass":2,"trainPerClass":3,"width":8}"#)
+        XCTAssertEqual(try JSONDecoder().decode(FrozenStudyConfiguration.self, from: Data(json.utf8)), c)
+        XCTAssertEqual(c.offsettingSeeds(by: UInt64.max).seeds, [6, 8])
+    }
+}

@@ -9,6 +9,16 @@ final class AppendixFFigureTests: XCTestCase {
         FrozenReadout.Outcome(epochs: 2, finalTrainLoss: 0.1, trainAccuracies: [0.1, train, train - 0.1], testAccuracies: [0.1, test - 0.1, test])
     }
 
+    /// The full profile's studies keep the hashes their cached results are filed under
+    /// (`runs/full/second-order/{lfm,frozen,frozen-width}-<hash>.json`, base seed 1): a change to the
+    /// configurations' fields or their encoding would silently recompute them.
+    func testFullProfileStudiesKeepTheirCachedHashes() {
+        XCTAssertEqual(LFMFigure.fig16.configuration(.fashionMNIST, profile: .full, seed: 1).configurationHash, "f8a807076cd1df58")
+        XCTAssertEqual(LFMFigure.fig17.configuration(.fashionMNIST, profile: .full, seed: 1).configurationHash, "640ba91c0db14802")
+        XCTAssertEqual(FrozenNetworkFigure().configuration(.fashionMNIST, profile: .full, seed: 1).configurationHash, "0c0858a175121043")
+        XCTAssertEqual(FrozenWidthTableFigure().configuration(.fashionMNIST, profile: .full, seed: 1).configurationHash, "df26ef40a436ec05")
+    }
+
     /// Means over seeds per width, the best-over-epochs accuracies, and the exact N = ∞ row last.
     func testWidthTableRowsEndWithTheInfiniteWidthRow() {
         let configuration = FrozenWidthConfiguration(dataset: .fashionMNIST, trainPerClass: 1, testPerClass: 1, depth: 3, widths: [10, 40],
@@ -20,7 +30,9 @@ final class AppendixFFigureTests: XCTestCase {
             FrozenWidthRow(seed: 0, width: 40, readout: outcome(train: 0.9, test: 0.8), kernelTrainAccuracy: 1, kernelTestAccuracy: 0.8, distanceToNNGP: 0.4),
             FrozenWidthRow(seed: 1, width: 40, readout: outcome(train: 0.9, test: 0.8), kernelTrainAccuracy: 1, kernelTestAccuracy: 0.8, distanceToNNGP: 0.2),
         ]
-        let study = FrozenWidthResult(configuration: configuration, rows: rows, nngpTrainAccuracies: [1, 1], nngpTestAccuracies: [0.85, 0.95], wallSeconds: 1)
+        let study = FrozenWidthResult(configuration: configuration,
+                                      findings: FrozenWidthStudy.Findings(rows: rows, nngpTrainAccuracies: [1, 1], nngpTestAccuracies: [0.85, 0.95]),
+                                      wallSeconds: 1)
         let table = FrozenWidthTable(study)
         XCTAssertEqual(table.meanCETrain, [0.7, 0.9])
         XCTAssertEqual(table.meanCETest[0], 0.6, accuracy: 1e-12)

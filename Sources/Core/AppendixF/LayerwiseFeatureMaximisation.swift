@@ -60,10 +60,8 @@ public struct ValidationStopping: Codable, Hashable, Sendable {
     public var maxEpochs: Int
     public var patience: Int
 
-    public init(maxEpochs: Int, patience: Int) {
-        self.maxEpochs = maxEpochs
-        self.patience = patience
-    }
+    /// Whether to train another epoch after `epochs` of them, the best being epoch `bestEpoch`.
+    func continues(after epochs: Int, bestEpoch: Int) -> Bool { epochs < maxEpochs && epochs - bestEpoch < patience }
 }
 
 /// What training one layer did.
@@ -161,7 +159,7 @@ public enum LayerwiseFeatureMaximisation {
         var losses = [validationLoss()]
         var best = (epoch: 0, loss: losses[0], weights: weights, bias: bias)
         var epoch = 0
-        while epoch < stopping.maxEpochs && epoch - best.epoch < stopping.patience {
+        while stopping.continues(after: epoch, bestEpoch: best.epoch) {
             epoch += 1
             for positions in batches(count: train.count, batchSize: batchSize, generator: &batchGenerator) {
                 let (_, dw, db) = loss(weights, bias, train.rows(positions), true)

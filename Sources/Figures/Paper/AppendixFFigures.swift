@@ -95,11 +95,11 @@ struct AppendixFPage {
     }
 
     /// The row's cached study (computed on a miss), or nil after recording the row as not run: the dataset
-    /// is `missing`, or the study is not in the cache under --cached-only.
-    mutating func study<Value: Codable>(_ type: Value.Type, name: String, hash: String, dataset: DatasetName, missing: String?,
+    /// is missing (``AppendixFSupport/availability(_:in:)``), or the study is not in the cache under --cached-only.
+    mutating func study<Value: Codable>(_ type: Value.Type, name: String, hash: String, dataset: DatasetName,
                                         in context: FigureContext, panels titles: [(String, String)], claims: [ClaimID],
                                         run: @escaping (DatasetSplit) throws -> Value) throws -> Value? {
-        if let missing {
+        if let missing = try AppendixFSupport.availability(dataset, in: context) {
             notRun(dataset.displayName, panels: titles, claims: claims, reason: missing)
             return nil
         }
@@ -136,11 +136,11 @@ public struct LFMFigure: FigureSpec {
             // Narrower than the paper's: Fig 16's (32, 256) → (32, 128), Fig 17's (256, 1024) → (128, 256).
             let quickWidths = paperWidths[0] >= 256 ? [128, 256] : [paperWidths[0], 128]
             return LFMStudyConfiguration(dataset: dataset, trainPerClass: 300, testPerClass: 100, depth: 10, lfmWidths: quickWidths,
-                                         endToEndWidth: quickWidths[1], batchSize: 100, stopping: ValidationStopping(maxEpochs: 40, patience: 4),
+                                         endToEndWidth: quickWidths[1], batchSize: 100, patience: 4, maxEpochsPerLayer: 40,
                                          endToEndEpochs: 40, probePerClass: AlignmentHierarchyProtocol.quickProbePerClass, seed: seed)
         case .full:
             return LFMStudyConfiguration(dataset: dataset, trainPerClass: 1000, testPerClass: 200, depth: 10, lfmWidths: paperWidths,
-                                         endToEndWidth: paperWidths[1], batchSize: 100, stopping: ValidationStopping(maxEpochs: 60, patience: 5),
+                                         endToEndWidth: paperWidths[1], batchSize: 100, patience: 5, maxEpochsPerLayer: 60,
                                          endToEndEpochs: 60, probePerClass: AlignmentHierarchyProtocol.fullProbePerClass, seed: seed)
         }
     }
@@ -158,11 +158,7 @@ public struct LFMFigure: FigureSpec {
     public func content(in context: FigureContext) throws -> FigureContent {
         var page = AppendixFPage()
         var settings: [FigureResult.Setting] = []
-        var available: [DatasetName] = []
-        var missing: [DatasetName: String] = [:]
-        for dataset in datasets {
-            if let reason = try AppendixFSupport.availability(dataset, in: context) { missing[dataset] = reason } else { available.append(dataset) }
-        }
+        let available = try datasets.filter { try AppendixFSupport.availability($0, in: context) == nil }
         let standardSpecs = available.map { Self.endToEndSpec($0, in: context) }
         let standardOutcomes = try HierarchyRuns.execute(standardSpecs, figure: id, in: context)
         for dataset in datasets {
@@ -172,7 +168,7 @@ public struct LFMFigure: FigureSpec {
             let allIds = [ids?.underperforms, ids?.lowerPeak, ids?.plateau].compactMap { $0 }
             let titles = ["(a) LFM, N = \(c.lfmWidths[0])", "(b) LFM, N = \(c.lfmWidths[1])", "(c) end to end (Fig 2 protocol)",
                           "(d) end to end, LFM architecture"].map { ($0, "layer l") }
-            guard let study = try page.study(LFMStudyResult.self, name: "lfm", hash: c.configurationHash, dataset: dataset, missing: missing[dataset],
+            guard let study = try page.study(LFMStudyResult.self, name: "lfm", hash: c.configurationHash, dataset: dataset,
                                              in: context, panels: titles, claims: allIds,
                                              run: { try LFMStudy.run(c, split: $0) { context.log("\(self.id) \(name): " + $0) } }) else { continue }
             let lfm = study.networks.filter { $0.training == "LFM" }
@@ -280,11 +276,32 @@ extension LFMFigure {
         paperCaption: "Paper Fig 17: CIFAR-10; (a) and (b) trained with LFM (widths 256 and 1024) with Adam at lr 0.01, (c) end to end at lr 0.003; the alignment of the LFMs differs from end-to-end training and their generalisation is noticeably worse.")
 }
 
+// MARK: - Fig 18 and Table 4: studies over seeds
+
+/// A figure whose study repeats over seeds (Fig 18, Table 4): the profile's configuration, and the same with
+/// its seeds offset by a base seed.
+protocol MultiSeedStudyFigure {
+    associatedtype Settings: MultiSeedSettings
+    func configuration(_ dataset: DatasetName, profile: Profile) -> StudyConfiguration<Settings>
+}
+
+extension MultiSeedStudyFigure {
+    /// The profile's study; its seeds are offset by the base seed `seed`.
+    func configuration(_ dataset: DatasetName, profile: Profile, seed: UInt64) -> StudyConfiguration<Settings> {
+        configuration(dataset, profile: profile).offsettingSeeds(by: seed)
+    }
+
+    /// The context's study for each of `datasets`, in order.
+    func configurations(_ datasets: [DatasetName], in context: FigureContext) -> [StudyConfiguration<Settings>] {
+        datasets.map { configuration($0, profile: context.profile, seed: context.seed) }
+    }
+}
+
 // MARK: - Fig 18
 
 /// Paper Fig 18: networks with every layer but the last frozen at He initialisation, the last one
 /// started at N(0, s²·2/N) and trained; A_l per layer for several noise scales s. One row per dataset.
-public struct FrozenNetworkFigure: FigureSpec {
+public struct FrozenNetworkFigure: FigureSpec, MultiSeedStudyFigure {
     public let id = "fig18"
     public let title = "Frozen networks: A_l when only the last layer trains, against its initial scale s"
     public let paperReference = "Figure 18, Appendix F"
@@ -293,13 +310,6 @@ public struct FrozenNetworkFigure: FigureSpec {
     static func claims(_ dataset: DatasetName) -> (shift: ClaimID, change: ClaimID) {
         dataset == .mnist ? (.fig18PeakTowardCentreMNIST, .fig18BackwardEvolutionMNIST)
             : (.fig18PeakTowardCentreFashionMNIST, .fig18BackwardEvolutionFashionMNIST)
-    }
-
-    /// The profile's study; its seeds are offset by the base seed `seed`.
-    func configuration(_ dataset: DatasetName, profile: Profile, seed: UInt64) -> FrozenStudyConfiguration {
-        var c = configuration(dataset, profile: profile)
-        c.seeds = c.seeds.map { $0 &+ seed }
-        return c
     }
 
     func configuration(_ dataset: DatasetName, profile: Profile) -> FrozenStudyConfiguration {
@@ -317,15 +327,13 @@ public struct FrozenNetworkFigure: FigureSpec {
 
     public func content(in context: FigureContext) throws -> FigureContent {
         var page = AppendixFPage()
-        var configuration: FrozenStudyConfiguration?
-        for dataset in datasets {
-            let name = dataset.displayName
-            let c = self.configuration(dataset, profile: context.profile, seed: context.seed)
-            configuration = c
+        let configurations = configurations(datasets, in: context)
+        for c in configurations {
+            let dataset = c.dataset, name = dataset.displayName
             let ids = Self.claims(dataset)
             let titles = c.noiseScales.map { ("s = \(NumberText.format($0))", "layer l") } + [("peak layer", "noise scale s")]
             guard let study = try page.study(FrozenStudyResult.self, name: "frozen", hash: c.configurationHash, dataset: dataset,
-                                             missing: try AppendixFSupport.availability(dataset, in: context), in: context, panels: titles,
+                                             in: context, panels: titles,
                                              claims: [ids.shift, ids.change],
                                              run: { try FrozenStudy.run(c, split: $0) { context.log("fig18 \(name): " + $0) } }) else { continue }
             for (index, s) in c.noiseScales.enumerated() {
@@ -352,7 +360,7 @@ public struct FrozenNetworkFigure: FigureSpec {
             }
             page.notes.append("\(name): study wall time \(NumberText.format(study.wallSeconds)) s.")
         }
-        let c = configuration!
+        let c = configurations[configurations.count - 1]  // the settings the rows share (they differ only in the dataset)
         return FigureContent(
             figure: PlotFigure(panels: page.panels, columns: 4, panelSize: (260, 220)),
             caption: "Paper Fig 18: MNIST, all but the last layer frozen during training (no forward feature learning; an NNGP in the infinite-width limit); noise scale s sets the last layer's initialisation N(0, s²·2/N); decreasing s appears to shift the peak towards the centre. Reproduced here: one row per dataset (MNIST, then Fashion-MNIST, titled as such); per s, A_l against l after training (mean and range over \(c.seeds.count) seeds) and at initialisation (dotted); right: the peak layer per seed against s. Depth \(c.depth), width \(c.width)\(context.profile == .quick ? " (quick profile; the paper's panels use width 2048)" : "").",
@@ -383,7 +391,7 @@ public struct FrozenNetworkFigure: FigureSpec {
 
 /// Paper Table 4: best train/test accuracy of frozen networks (only the last layer trained) against
 /// width, ending with the exact N → ∞ row: the NNGP kernel readout, the limit of training only the last layer.
-public struct FrozenWidthTableFigure: FigureSpec {
+public struct FrozenWidthTableFigure: FigureSpec, MultiSeedStudyFigure {
     public let id = "table4"
     public let title = "Frozen networks: accuracy against width, and the exact infinite-width (NNGP) row"
     public let paperReference = "Table 4, Appendix F"
@@ -395,13 +403,6 @@ public struct FrozenWidthTableFigure: FigureSpec {
     static func claims(_ dataset: DatasetName) -> (distance: ClaimID, accuracy: ClaimID) {
         dataset == .mnist ? (.table4NNGPDistanceSlopeMNIST, .table4AccuracyWidthSlopeMNIST)
             : (.table4NNGPDistanceSlopeFashionMNIST, .table4AccuracyWidthSlopeFashionMNIST)
-    }
-
-    /// The profile's study; its seeds are offset by the base seed `seed`.
-    func configuration(_ dataset: DatasetName, profile: Profile, seed: UInt64) -> FrozenWidthConfiguration {
-        var c = configuration(dataset, profile: profile)
-        c.seeds = c.seeds.map { $0 &+ seed }
-        return c
     }
 
     func configuration(_ dataset: DatasetName, profile: Profile) -> FrozenWidthConfiguration {
@@ -419,15 +420,13 @@ public struct FrozenWidthTableFigure: FigureSpec {
     public func content(in context: FigureContext) throws -> FigureContent {
         var page = AppendixFPage()
         var rows: [FigureResult.Setting] = []
-        var configuration: FrozenWidthConfiguration?
-        for dataset in datasets {
-            let name = dataset.displayName
-            let c = self.configuration(dataset, profile: context.profile, seed: context.seed)
-            configuration = c
+        let configurations = configurations(datasets, in: context)
+        for c in configurations {
+            let dataset = c.dataset, name = dataset.displayName
             let ids = Self.claims(dataset)
             let titles = [("accuracy against width", "width N"), ("distance to the NNGP readout", "width N")]
             guard let study = try page.study(FrozenWidthResult.self, name: "frozen-width", hash: c.configurationHash, dataset: dataset,
-                                             missing: try AppendixFSupport.availability(dataset, in: context), in: context, panels: titles,
+                                             in: context, panels: titles,
                                              claims: [ids.distance, ids.accuracy],
                                              run: { try FrozenWidthStudy.run(c, split: $0) { context.log("table4 \(name): " + $0) } }) else { continue }
             let table = FrozenWidthTable(study)
@@ -445,7 +444,7 @@ public struct FrozenWidthTableFigure: FigureSpec {
             }
             page.notes.append("\(name): study wall time \(NumberText.format(study.wallSeconds)) s.")
         }
-        let c = configuration!
+        let c = configurations[configurations.count - 1]  // the settings the rows share (they differ only in the dataset)
         return FigureContent(
             figure: PlotFigure(panels: page.panels, columns: 2, panelSize: (330, 240)),
             caption: "Paper Table 4: best train/test accuracy of depth-10 frozen networks (He initialisation N(0, 2/N)) against width on MNIST: 92.6/91.9% at N = 2048, 96.4/95.6% at 10000, 97.6/96.4% at 75000. Reproduced here, one row per dataset (MNIST, then Fashion-MNIST, titled as such): left, best train and test accuracy of the last layer trained on cross-entropy (mean and range over seeds), of the kernel readout of the same frozen layers, and the exact infinite-width row (NNGP kernel readout, dashed); right, the distance of the finite-width readout's test predictions from the NNGP readout's, with a 1/√N reference. Widths \(c.widths.map(String.init).joined(separator: ", ")) (\(context.profile == .quick ? "quick profile" : "full profile; wider does not fit the 1-core-hour budget of --full on this machine"))). The table's rows are under Protocol.",
