@@ -236,7 +236,7 @@ public struct LFMFigure: FigureSpec {
             let gap = AppendixFAnalysis.accuracyDifference(correctA: Int((endToEnd.finalTest.accuracy * Double(total)).rounded()), totalA: total,
                                                            correctB: best.testCorrect.filter { $0 }.count, totalB: best.testCorrect.count,
                                                            resamples: AppendixFSupport.resamples, seed: seed)
-            result.append(AppendixFSupport.measurement(ids.underperforms, gap, method: .runBootstrap,
+            result.append(AppendixFSupport.measurement(ids.underperforms, gap, method: .testSetBootstrap,
                 detail: "\(dataset): test accuracy of the end-to-end run (c) \(AppendixFSupport.percent(endToEnd.finalTest.accuracy)) (\(total) test images) minus the better LFM network (N = \(best.width)) \(AppendixFSupport.percent(best.testAccuracy)) (\(testCount) test images); LFM test accuracies \(lfm.map { AppendixFSupport.percent($0.testAccuracy) }.joined(separator: ", "))\(control); interval: bootstrap resampling each test set on its own"))
             if let id = ids.lowerPeak {
                 let lfmPeak = lfm.map { $0.alignments.max() ?? .nan }.max() ?? .nan

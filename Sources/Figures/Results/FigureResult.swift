@@ -24,6 +24,10 @@ public enum UncertaintyMethod: String, Codable, Sendable, CaseIterable {
     /// Percentile interval of a plain bootstrap over independent runs (the cells of a
     /// hyperparameter grid, or the runs of each of two groups resampled on their own).
     case runBootstrap = "run-bootstrap"
+    /// Percentile interval of a bootstrap over the test images of two trained networks, each
+    /// test set resampled on its own: the sampling error of the measured accuracies, not the
+    /// spread between training seeds (one network each).
+    case testSetBootstrap = "test-set-bootstrap"
     /// A deterministic quantity (an exact recursion, an identity evaluated in floating point):
     /// the interval is [value, value].
     case deterministic
@@ -38,6 +42,7 @@ public enum UncertaintyMethod: String, Codable, Sendable, CaseIterable {
         case .clusterBootstrap: return "cluster bootstrap"
         case .pairedBootstrap: return "paired bootstrap"
         case .runBootstrap: return "bootstrap over runs"
+        case .testSetBootstrap: return "bootstrap over test images"
         case .deterministic: return "deterministic"
         case .singleRun: return "single run, no interval"
         case .notEstimated: return "no interval estimated"
