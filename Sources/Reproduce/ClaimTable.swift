@@ -16,7 +16,19 @@ enum ClaimTable {
         }
         var out = [line(header), line(widths.map { String(repeating: "─", count: $0) })]
         out += rows.map(line)
-        for claim in claims where claim.verdict == .notRun || claim.verdict.failsGate || claim.verdict == .knownDeviation || claim.isQualified {
+        // Claims not run for the same reason (typically a dataset that is not on this machine) share one line.
+        var notRunIds: [String: [String]] = [:]
+        var notRunReasons: [String] = []
+        for claim in claims where claim.verdict == .notRun {
+            let reason = claim.detailWithQualification
+            if notRunIds[reason] == nil { notRunReasons.append(reason) }
+            notRunIds[reason, default: []].append(claim.claim.id)
+        }
+        for reason in notRunReasons {
+            out.append("  \(notRunIds[reason, default: []].joined(separator: ", ")): \(reason)")
+        }
+        for claim in claims where claim.verdict != .notRun
+            && (claim.verdict.failsGate || claim.verdict == .knownDeviation || claim.isQualified) {
             out.append("  \(claim.claim.id): \(claim.detailWithQualification)")
         }
         for claim in claims where claim.verdict == .inconclusive {

@@ -106,7 +106,7 @@ final class ProgressLogTests: XCTestCase {
         let study = try HessianTrainingStudy.run(configuration, split: DatasetSplit(train: train, test: train)) { lines.append($0) }
         XCTAssertEqual(study.measurementSteps.count, 21, "every measurement is still taken")
         let training = lines.filter { $0.hasPrefix("step ") }
-        XCTAssertEqual(training.map { $0.split(separator: ":")[0] }, ["step 0/40", "step 10/40", "step 20/40", "step 30/40", "step 40/40"])
+        XCTAssertEqual(training.map { $0.split(separator: ":")[0] }, ["step 0/40", "step 20/40", "step 40/40"])
         XCTAssertEqual(lines.filter { $0.hasPrefix("Lanczos") }.count, 3)
     }
 }

@@ -218,9 +218,10 @@ public enum LFMStudy {
                 let initial = alignments(network)
                 let logs = LayerwiseFeatureMaximisation.train(&network, train: fitting, validation: validation, optimizer: adam,
                                                               batchSize: c.batchSize, stopping: c.stopping,
-                                                              generator: root.derived("lfm width \(width)")) { log("LFM N=\(width) " + $0) }
+                                                              generator: root.derived("lfm width \(width)"))
                 networks.append(result(network, training: "LFM", width: width, initial: initial, logs: logs, losses: []))
-                log("LFM N=\(width): test accuracy \(networks.last!.testAccuracy)")
+                // One line per network (a line per layer made `all --quick` logs long).
+                log("LFM N=\(width): epochs per layer \(logs.map { String($0.epochs) }.joined(separator: ", ")), test accuracy \(networks.last!.testAccuracy)")
             }
             var generator = root.derived("init width \(c.endToEndWidth)")
             var network = NormalisedLeakyNetwork<Float>(layerSizes: sizes(c.endToEndWidth), negativeSlope: c.negativeSlope, generator: &generator)
@@ -324,8 +325,10 @@ public enum FrozenStudy {
                     let final = LayerAlignment.alignments(network: network, probeFeatures: samples.probe.features,
                                                           probeLabels: samples.probe.labels, centring: .full)
                     runs.append(FrozenRunResult(seed: seed, noiseScale: s, initialAlignments: initial, alignments: final, outcome: outcome))
-                    log("frozen seed \(seed) s=\(s): \(outcome.epochs) epochs, test accuracy \(outcome.testAccuracies.last ?? .nan)")
                 }
+                let seedRuns = runs.suffix(c.noiseScales.count)
+                log("frozen seed \(seed): " + seedRuns.map { "s=\($0.noiseScale) \($0.outcome.epochs) epochs, test \($0.outcome.testAccuracies.last ?? .nan)" }
+                    .joined(separator: "; "))
             }
             return Findings(runs: runs)
         }
@@ -395,7 +398,6 @@ public enum FrozenWidthStudy {
                     labels: samples.train.labels, classCount: k, relativeRidge: c.relativeRidge)
                 nngpTrain.append(KernelRegression.accuracy(limitTrain, labels: samples.train.labels))
                 nngpTest.append(KernelRegression.accuracy(limitTest, labels: samples.test.labels))
-                log("NNGP seed \(seed): test accuracy \(nngpTest.last!)")
                 for width in c.widths {
                     var generator = SeededGenerator(seed: seed).derived("init width \(width)")
                     var network = DenseNetwork<Float>(architecture: RunSpec.architecture(for: c.dataset, width: width, depth: c.depth), generator: &generator)
@@ -417,8 +419,11 @@ public enum FrozenWidthStudy {
                                                kernelTrainAccuracy: KernelRegression.accuracy(scoresTrain, labels: samples.train.labels),
                                                kernelTestAccuracy: KernelRegression.accuracy(scoresTest, labels: samples.test.labels),
                                                distanceToNNGP: KernelRegression.relativeDistance(scoresTest, from: limitTest)))
-                    log("width \(width) seed \(seed): readout test \(outcome.bestTestAccuracy), kernel test \(rows.last!.kernelTestAccuracy), distance \(rows.last!.distanceToNNGP)")
                 }
+                let seedRows = rows.suffix(c.widths.count)
+                log("seed \(seed): NNGP test \(nngpTest.last!); " + seedRows.map {
+                    "N=\($0.width) readout test \($0.readout.bestTestAccuracy), kernel test \($0.kernelTestAccuracy), distance \($0.distanceToNNGP)"
+                }.joined(separator: "; "))
             }
             return Findings(rows: rows, nngpTrainAccuracies: nngpTrain, nngpTestAccuracies: nngpTest)
         }

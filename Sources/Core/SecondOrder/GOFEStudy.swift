@@ -209,7 +209,7 @@ public enum GOFEStudy {
             }
             if t >= nextReport || t == configuration.steps {
                 log("step \(t)/\(configuration.steps): loss \(String(format: "%.4f", hessian.loss)), mean A_l \(String(format: "%.4f", result.alignments[t].reduce(0, +) / Double(architecture.depth)))")
-                nextReport = t + max(1, configuration.steps / 4)
+                nextReport = t + max(1, configuration.steps / 2)
             }
             guard t < configuration.steps else {
                 try identities(hessian)

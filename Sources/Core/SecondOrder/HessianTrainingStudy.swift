@@ -172,7 +172,7 @@ public enum HessianTrainingStudy {
                 snapshots.append(network.flattenedParameters)
                 if t >= nextReportStep || t == configuration.steps {
                     log("step \(t)/\(configuration.steps): loss \(String(format: "%.4f", loss)), mean A_l \(String(format: "%.3f", alignment.reduce(0, +) / Double(depth)))")
-                    nextReportStep = t + max(1, configuration.steps / 4)
+                    nextReportStep = t + max(1, configuration.steps / 2)
                 }
             }
             guard t < configuration.steps else { break }

@@ -103,8 +103,8 @@ public struct TheoremAFigure: FigureSpec {
             var featureErrors: [[Double]] = [], stepErrors: [[Double]] = [], biasErrors: [[Double]] = []
             for width in s.widths {
                 var featureRow: [Double] = [], stepRow: [Double] = [], biasRow: [Double] = []
+                context.log("thmA: width \(width), depths \(s.depths.map(String.init).joined(separator: ", "))")
                 for depth in s.depths {
-                    context.log("thmA: depth \(depth), width \(width)")
                     var initGenerator = SeededGenerator(seed: context.seed).derived("thmA").derived("init L\(depth) N\(width)")
                     let architecture = RunSpec.architecture(for: .fashionMNIST, width: width, depth: depth, hasBias: false)
                     let network = DenseNetwork<Double>(architecture: architecture, generator: &initGenerator)
