@@ -29,6 +29,12 @@ final class FeatureEvolutionTests: XCTestCase {
         }
     }
 
+    /// The network with parameters θ + s·v.
+    private func displaced(_ net: DenseNetwork<Double>, along v: [Double], by s: Double) throws -> DenseNetwork<Double> {
+        let theta = net.flattenedParameters
+        return try DenseNetwork<Double>(architecture: net.architecture, flattenedParameters: theta.indices.map { theta[$0] + s * v[$0] })
+    }
+
     // MARK: - Ψᵀv and ‖Ψ_l‖
 
     /// Ψᵀv against the central difference of the logits along v (polynomial in the step inside a
@@ -39,12 +45,8 @@ final class FeatureEvolutionTests: XCTestCase {
             let net = network(bias: bias)
             let x = randomMatrix(rows: 4, columns: 3, seed: 7)
             let v = randomVector(net.parameterCount, seed: 8)
-            let theta = net.flattenedParameters
             let h = 1e-4
-            func logits(_ s: Double) throws -> [Double] {
-                try DenseNetwork<Double>(architecture: net.architecture, flattenedParameters: theta.indices.map { theta[$0] + s * v[$0] })
-                    .logits(x).storage
-            }
+            func logits(_ s: Double) throws -> [Double] { try displaced(net, along: v, by: s).logits(x).storage }
             let (p2, p1, m1, m2) = (try logits(2 * h), try logits(h), try logits(-h), try logits(-2 * h))
             let reference = p1.indices.map { (-p2[$0] + 8 * p1[$0] - 8 * m1[$0] + m2[$0]) / (12 * h) }
             let computed = TangentFeatureMap(network: net, inputs: x).transposedProduct(v)
@@ -60,9 +62,7 @@ final class FeatureEvolutionTests: XCTestCase {
             let net = network(bias: bias)
             let x = randomMatrix(rows: 4, columns: 3, seed: 9)
             let perturbation = randomVector(net.parameterCount, seed: 10)
-            let theta = net.flattenedParameters
-            let moved = try DenseNetwork<Double>(architecture: net.architecture,
-                                                 flattenedParameters: theta.indices.map { theta[$0] + 0.2 * perturbation[$0] })
+            let moved = try displaced(net, along: perturbation, by: 0.2)
             let a = explicitFeatures(net, x), b = explicitFeatures(moved, x)
             let layout = ParameterLayout(architecture: net.architecture)
             let depth = net.architecture.depth
@@ -160,8 +160,7 @@ final class FeatureEvolutionTests: XCTestCase {
         let net = network(bias: false)
         let x = randomMatrix(rows: 3, columns: 3, seed: 17)
         let theta = net.flattenedParameters
-        let moved = try DenseNetwork<Double>(architecture: net.architecture,
-                                             flattenedParameters: theta.indices.map { theta[$0] + 0.1 * randomVector(theta.count, seed: 18)[$0] })
+        let moved = try displaced(net, along: randomVector(theta.count, seed: 18), by: 0.1)  // one draw, not one per entry
         let a = explicitFeatures(net, x), c = explicitFeatures(moved, x)
         let s = randomVector(a.count, seed: 19)
         // Make b partly aligned with ΔΨs so that the cosine is not trivially near zero.
