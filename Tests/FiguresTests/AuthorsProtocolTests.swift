@@ -136,7 +136,7 @@ final class AuthorsProtocolTests: XCTestCase {
         let base = ScalingLawProtocol.quick(.fashionMNIST)
         let factors = ScalingLawProtocol.factorCandidates(.fashionMNIST)
         XCTAssertEqual(factors.map(\.name), ["factor-noWeightDecay", "factor-authorsLearningRates", "factor-width256",
-                                             "factor-runningLossStop", "factor-leadingProbe"])
+                                             "factor-runningLossStop", "factor-leadingProbe", "factor-tiedHiddenWeights"])
         for factor in factors {
             var renamed = factor
             renamed.name = base.name
@@ -144,6 +144,17 @@ final class AuthorsProtocolTests: XCTestCase {
             XCTAssertFalse(difference.contains(";"), "\(factor.name): \(difference)")
             XCTAssertEqual(factor.seeds(base: 1), base.seeds(base: 1))
             XCTAssertTrue(ScalingLawProtocol.calibrationCandidates(.fashionMNIST).contains { $0.name == factor.name })
+        }
+        // The tied row changes the networks only: every spec is the base's with tied hidden weights.
+        let tied = try XCTUnwrap(factors.first { $0.name == "factor-tiedHiddenWeights" })
+        for (tiedSpec, baseSpec) in zip(tied.specs(baseSeed: 1), base.specs(baseSeed: 1)) {
+            var untied = tiedSpec
+            if case var .dense(shape) = untied.architecture {
+                shape.tiedHiddenWeights = false
+                untied.architecture = .dense(shape)
+            }
+            XCTAssertEqual(tiedSpec.architecture.dense?.tiedHiddenWeights, true)
+            XCTAssertEqual(untied.configurationHash, baseSpec.configurationHash)
         }
         // Only depth 10's rate differs between the paper's and the authors' tables over 10–50.
         let rates = try XCTUnwrap(factors.first { $0.name == "factor-authorsLearningRates" }).depths.map(\.learningRate)

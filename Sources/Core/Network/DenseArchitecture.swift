@@ -5,8 +5,15 @@ import Foundation
 ///     z_1 = W_1 x + b_1,    z_l = W_l φ(z_{l−1}) + b_l  (2 ≤ l ≤ L),    f(x) = z_L,
 ///
 /// with φ = ReLU. Layer 1 maps d → N, layers 2…L−1 map N → N and layer L maps N → k
-/// (with L = 1 the single layer maps d → k). Every layer has its own weights;
-/// biases are present in every layer when `hasBias` is true and absent otherwise.
+/// (with L = 1 the single layer maps d → k). Every layer has its own weights unless
+/// `tiedHiddenWeights` is true; biases are present in every layer when `hasBias` is true and
+/// absent otherwise.
+///
+/// Tied hidden weights: layers 2…L−1 (the N → N layers) then share one weight matrix and one
+/// bias, as PyTorch builds `[nn.Linear(N, N), nn.ReLU()] * (L − 2)` (one module used L − 2
+/// times; the `fc` model of the authors' scripts). The network still stores one copy per layer,
+/// so every layer-wise quantity (the per-use kernel K_l, A_l) is measured as for separate
+/// layers; training keeps the copies identical (``Trainer`` gives each the summed gradient).
 ///
 /// The dense case of ``Architecture``, which is what a run specification holds.
 public struct DenseArchitecture: Codable, Hashable, Sendable {
@@ -20,13 +27,40 @@ public struct DenseArchitecture: Codable, Hashable, Sendable {
     public var outputDimension: Int
     /// Whether every layer adds a bias vector.
     public var hasBias: Bool
+    /// Whether layers 2…L−1 share one weight matrix and bias.
+    public var tiedHiddenWeights: Bool {
+        get { tiedFlag == true }
+        set { tiedFlag = newValue ? true : nil }
+    }
+    /// Nil unless tied, so that the JSON holds `"tiedHiddenWeights": true` only for a tied network
+    /// and every untied specification keeps its canonical JSON and hash.
+    private var tiedFlag: Bool?
 
-    public init(inputDimension: Int, width: Int, depth: Int, outputDimension: Int, hasBias: Bool) {
+    private enum CodingKeys: String, CodingKey {
+        case inputDimension, width, depth, outputDimension, hasBias
+        case tiedFlag = "tiedHiddenWeights"
+    }
+
+    public init(inputDimension: Int, width: Int, depth: Int, outputDimension: Int, hasBias: Bool, tiedHiddenWeights: Bool = false) {
         self.inputDimension = inputDimension
         self.width = width
         self.depth = depth
         self.outputDimension = outputDimension
         self.hasBias = hasBias
+        tiedFlag = tiedHiddenWeights ? true : nil
+    }
+
+    /// The 0-based indices into the layer arrays of the layers that share weights (layers
+    /// 2…L−1), or empty when the weights are not tied.
+    public var tiedLayerIndices: Range<Int> {
+        tiedHiddenWeights && depth >= 3 ? 1..<(depth - 1) : 0..<0
+    }
+
+    /// The number of distinct trainable parameters: ``parameterCount`` less the stored copies of
+    /// the shared hidden layer.
+    public var independentParameterCount: Int {
+        let copies = max(0, tiedLayerIndices.count - 1)
+        return parameterCount - copies * (width * width + (hasBias ? width : 0))
     }
 
     /// The layer sizes N_0 = d, N_1, …, N_L = k (depth + 1 entries).
@@ -53,6 +87,9 @@ public struct DenseArchitecture: Codable, Hashable, Sendable {
         if inputDimension < 1 || width < 1 || depth < 1 || outputDimension < 1 {
             throw NetworkArchitectureError.nonPositiveDimension(self)
         }
+        if tiedHiddenWeights && depth < 3 {
+            throw NetworkArchitectureError.nothingToTie(depth: depth)
+        }
     }
 }
 
@@ -63,6 +100,8 @@ public typealias NetworkArchitecture = DenseArchitecture
 public enum NetworkArchitectureError: Error, CustomStringConvertible, Equatable {
     /// One of d, N, L, k is zero or negative.
     case nonPositiveDimension(DenseArchitecture)
+    /// Tied hidden weights asked of a network with no N → N layer (L < 3).
+    case nothingToTie(depth: Int)
 
     public var description: String {
         switch self {
@@ -71,6 +110,8 @@ public enum NetworkArchitectureError: Error, CustomStringConvertible, Equatable 
                               ("the input dimension d", a.inputDimension), ("the output dimension k", a.outputDimension)]
             let bad = dimensions.filter { $0.1 < 1 }.map { "\($0.0) is \($0.1)" }
             return "\(bad.joined(separator: " and ")); every dimension of a network must be at least 1"
+        case .nothingToTie(let depth):
+            return "tied hidden weights need at least one N → N layer, so a depth of at least 3 (got \(depth))"
         }
     }
 }

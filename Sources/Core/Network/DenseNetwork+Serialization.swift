@@ -7,14 +7,15 @@ extension DenseNetwork {
 
     /// The network as bytes (format version 1, little-endian):
     /// tag "DNNW", version (UInt32), scalar byte width (UInt8: 4 = Float, 8 = Double),
-    /// hasBias (UInt8), d, N, L, k (Int64 each), then for l = 1…L the entries of W_l row by row
+    /// flags (UInt8: bit 0 = biases, bit 1 = tied hidden weights; so an untied network writes
+    /// 0 or 1 as before), d, N, L, k (Int64 each), then for l = 1…L the entries of W_l row by row
     /// followed by b_l, as IEEE-754 bit patterns of the scalar type.
     public func serialized() -> Data {
         var writer = EngineBinary.Writer()
         writer.write(tag: Self.serializationTag)
         writer.write(Self.serializationVersion)
         writer.write(UInt8(MemoryLayout<Scalar>.size))
-        writer.write(UInt8(architecture.hasBias ? 1 : 0))
+        writer.write(UInt8(architecture.hasBias ? 1 : 0) | UInt8(architecture.tiedHiddenWeights ? 2 : 0))
         writer.write(architecture.inputDimension)
         writer.write(architecture.width)
         writer.write(architecture.depth)
@@ -40,11 +41,11 @@ extension DenseNetwork {
         guard byteWidth == 4 || byteWidth == 8 else {
             throw CheckpointFormatError.badValue(what: "network", detail: "scalar width \(byteWidth) bytes")
         }
-        let biasFlag = try reader.uint8()
-        guard biasFlag <= 1 else { throw CheckpointFormatError.badValue(what: "network", detail: "bias flag \(biasFlag)") }
+        let flags = try reader.uint8()
+        guard flags <= 3 else { throw CheckpointFormatError.badValue(what: "network", detail: "flags \(flags)") }
         let architecture = DenseArchitecture(
             inputDimension: try reader.int(), width: try reader.int(), depth: try reader.int(),
-            outputDimension: try reader.int(), hasBias: biasFlag == 1)
+            outputDimension: try reader.int(), hasBias: flags & 1 == 1, tiedHiddenWeights: flags & 2 == 2)
         do { try architecture.validate() } catch {
             throw CheckpointFormatError.badValue(what: "network", detail: "\(error)")
         }
@@ -57,6 +58,9 @@ extension DenseNetwork {
             biases.append(try reader.scalars(architecture.hasBias ? sizes[l] : 0, byteWidth: byteWidth, as: Scalar.self))
         }
         try reader.expectEnd()
+        if let layer = Self.firstUntiedLayer(architecture, weights: weights, biases: biases) {
+            throw CheckpointFormatError.badValue(what: "network", detail: "layer \(layer) differs from layer 2 although the hidden weights are tied")
+        }
         self.init(uncheckedArchitecture: architecture, weights: weights, biases: biases)
     }
 }

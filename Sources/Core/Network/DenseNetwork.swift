@@ -25,7 +25,9 @@ public struct DenseNetwork<Scalar: BLASScalar>: Sendable {
     /// choice): every weight W_l[i, j] ~ N(0, 2/N_{l−1}) independently, biases 0.
     ///
     /// Weights are drawn layer by layer, row by row, one `nextNormal()` each, so the
-    /// network is a deterministic function of the generator's state.
+    /// network is a deterministic function of the generator's state. With tied hidden weights
+    /// every layer is still drawn (so the other layers match the untied network of the same
+    /// stream), then layers 3…L−1 take layer 2's weights: one N(0, 2/N) matrix used L − 2 times.
     /// - Precondition: every dimension of `architecture` is at least 1.
     public init(architecture: DenseArchitecture, generator: inout SeededGenerator) {
         precondition((try? architecture.validate()) != nil,
@@ -43,6 +45,8 @@ public struct DenseNetwork<Scalar: BLASScalar>: Sendable {
             weights.append(Matrix(rows: sizes[l], columns: fanIn, storage: storage))
             biases.append(architecture.hasBias ? [Scalar](repeating: 0, count: sizes[l]) : [])
         }
+        let tied = architecture.tiedLayerIndices
+        for index in tied.dropFirst() { weights[index] = weights[tied.lowerBound] }
         self.architecture = architecture
         self.weights = weights
         self.biases = biases
@@ -72,6 +76,9 @@ public struct DenseNetwork<Scalar: BLASScalar>: Sendable {
             guard biases[l - 1].count == expectedBias else {
                 throw NetworkParameterError.biasLength(layer: l, expected: expectedBias, actual: biases[l - 1].count)
             }
+        }
+        if let layer = Self.firstUntiedLayer(architecture, weights: weights, biases: biases) {
+            throw NetworkParameterError.untiedCopy(layer: layer)
         }
         self.architecture = architecture
         self.weights = weights
@@ -123,6 +130,18 @@ public struct DenseNetwork<Scalar: BLASScalar>: Sendable {
             uncheckedArchitecture: architecture,
             weights: weights.map { Matrix<T>(rows: $0.rows, columns: $0.columns, storage: $0.storage.map { T($0) }) },
             biases: biases.map { $0.map { T($0) } })
+    }
+
+    /// With tied hidden weights, the first layer (1-based) whose weights or bias are not the same
+    /// values as layer 2's (NaN matching NaN); nil when every copy matches or nothing is tied.
+    static func firstUntiedLayer(_ architecture: DenseArchitecture, weights: [Matrix<Scalar>], biases: [[Scalar]]) -> Int? {
+        let tied = architecture.tiedLayerIndices
+        func same(_ a: [Scalar], _ b: [Scalar]) -> Bool {
+            a.elementsEqual(b) { $0 == $1 || ($0.isNaN && $1.isNaN) }
+        }
+        return tied.dropFirst().first { index in
+            !same(weights[index].storage, weights[tied.lowerBound].storage) || !same(biases[index], biases[tied.lowerBound])
+        }.map { $0 + 1 }
     }
 
     /// Builds a network from parts already known to be consistent.
@@ -179,6 +198,8 @@ public enum NetworkParameterError: Error, CustomStringConvertible {
     case weightShape(layer: Int, expected: (Int, Int), actual: (Int, Int))
     case biasLength(layer: Int, expected: Int, actual: Int)
     case parameterCount(expected: Int, actual: Int)
+    /// A layer of a tied-weight network whose weights or bias differ from layer 2's.
+    case untiedCopy(layer: Int)
 
     public var description: String {
         switch self {
@@ -190,6 +211,8 @@ public enum NetworkParameterError: Error, CustomStringConvertible {
             return "Bias of layer \(layer) has \(actual) entries but the architecture needs \(expected) (0 when the network has no biases)."
         case let .parameterCount(expected, actual):
             return "The parameter vector has \(actual) entries but the architecture has \(expected) parameters."
+        case let .untiedCopy(layer):
+            return "Layer \(layer) of a network with tied hidden weights differs from layer 2; every N → N layer must hold the same weights and bias."
         }
     }
 }

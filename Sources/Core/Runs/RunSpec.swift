@@ -188,7 +188,7 @@ public struct RunSpec: Codable, Hashable, Sendable, CanonicallyHashed {
     public var spectra: SpectraSchedule?
 
     /// - Parameter architecture: an ``Architecture``, or the shape of one of its cases (a
-    ///   ``DenseArchitecture`` such as ``architecture(for:width:depth:hasBias:)`` returns).
+    ///   ``DenseArchitecture`` such as ``architecture(for:width:depth:hasBias:tiedHiddenWeights:)`` returns).
     public init(dataset: DatasetName, trainSubsetPerClass: Int? = nil, probePerClass: Int = 50,
                 architecture: some ArchitectureConvertible, optimizer: OptimizerSettings, loss: LossFunction = .crossEntropy,
                 batchSize: Int = 128, stopping: StoppingRule, alignment: AlignmentSchedule = .endpoints,
@@ -212,9 +212,10 @@ public struct RunSpec: Codable, Hashable, Sendable, CanonicallyHashed {
 
     /// The architecture of a fully connected network for `dataset`: input
     /// dimension d = the flattened image size, k = the number of classes.
-    public static func architecture(for dataset: DatasetName, width: Int, depth: Int, hasBias: Bool = true) -> DenseArchitecture {
+    public static func architecture(for dataset: DatasetName, width: Int, depth: Int, hasBias: Bool = true,
+                                    tiedHiddenWeights: Bool = false) -> DenseArchitecture {
         DenseArchitecture(inputDimension: dataset.imageShape.featureCount, width: width, depth: depth,
-                            outputDimension: dataset.classCount, hasBias: hasBias)
+                          outputDimension: dataset.classCount, hasBias: hasBias, tiedHiddenWeights: tiedHiddenWeights)
     }
 
 
@@ -223,6 +224,7 @@ public struct RunSpec: Codable, Hashable, Sendable, CanonicallyHashed {
         var parts = [dataset.rawValue]
         if let perClass = trainSubsetPerClass { parts.append("\(perClass)/class") }
         parts.append("L\(architecture.depth) N\(architecture.width)")
+        if architecture.dense?.tiedHiddenWeights == true { parts.append("tied") }
         switch optimizer {
         case .sgd: parts.append("sgd")
         case .adam: parts.append("adam")

@@ -82,6 +82,7 @@ public struct Trainer: Sendable {
             }
         }
         stepCount += 1
+        tieGradient()
         applyUpdate()
         return BatchResult(meanLoss: summary.lossSum / Double(n), correct: summary.correct, count: n)
     }
@@ -101,6 +102,27 @@ public struct Trainer: Sendable {
         outputGradient = [Float](repeating: 0, count: rows * architecture.outputDimension)
         scratch = [Float](repeating: 0, count: 2 * rows * architecture.width)
         rowCapacity = rows
+    }
+
+    /// With tied hidden weights, replaces the gradient of every copy of the shared layer by the sum
+    /// over the copies (layer 2 first, then 3, …: a fixed order), which is the gradient of the
+    /// shared matrix; the optimiser then moves every copy identically, weight decay included.
+    private mutating func tieGradient() {
+        let architecture = network.architecture
+        let tied = architecture.tiedLayerIndices
+        guard tied.count > 1 else { return }
+        let parameters = ParameterLayout(architecture: architecture)
+        let blockCount = architecture.width * architecture.width + (architecture.hasBias ? architecture.width : 0)
+        gradient.withUnsafeMutableBufferPointer { g in
+            let first = g.baseAddress! + parameters.weightOffsets[tied.lowerBound]
+            for index in tied.dropFirst() {
+                let copy = g.baseAddress! + parameters.weightOffsets[index]
+                for i in 0..<blockCount { first[i] += copy[i] }
+            }
+            for index in tied.dropFirst() {
+                (g.baseAddress! + parameters.weightOffsets[index]).update(from: first, count: blockCount)
+            }
+        }
     }
 
     /// Applies the optimiser to every layer's weights and biases with the gradient just computed.

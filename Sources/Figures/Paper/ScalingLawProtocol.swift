@@ -138,6 +138,9 @@ public struct ScalingLawProtocol: Hashable, Sendable {
     public var probeSelection: ProbeSelection? = nil
     /// The authors' running-average stopping rule instead of the paper's epoch-mean rule (nil).
     public var runningLoss: RunningLossRule? = nil
+    /// Whether layers 2…L−1 share one weight matrix (the `fc` model of the authors' scripts;
+    /// ``DenseArchitecture/tiedHiddenWeights``). False everywhere but the factor study's row.
+    public var tiedHiddenWeights = false
 
     /// Where a protocol comes from.
     public enum Family: String, Codable, CaseIterable, Sendable {
@@ -217,7 +220,7 @@ public struct ScalingLawProtocol: Hashable, Sendable {
     public func spec(for setting: PaperDepthSetting, seed: UInt64) -> RunSpec {
         RunSpec(
             dataset: dataset, trainSubsetPerClass: trainPerClass, probePerClass: probePerClass,
-            architecture: RunSpec.architecture(for: dataset, width: setting.width, depth: setting.depth),
+            architecture: RunSpec.architecture(for: dataset, width: setting.width, depth: setting.depth, tiedHiddenWeights: tiedHiddenWeights),
             optimizer: .sgd(learningRate: setting.learningRate * learningRateScale, momentum: momentum, weightDecay: weightDecay),
             loss: .crossEntropy, batchSize: batchSize,
             stopping: stoppingRule(for: setting),
@@ -295,6 +298,7 @@ public struct ScalingLawProtocol: Hashable, Sendable {
         note(momentum != reference.momentum || weightDecay != reference.weightDecay, "another momentum or weight decay")
         note(probeSelection != reference.probeSelection, "another probe selection")
         note(runningLoss != reference.runningLoss, "another stopping rule (running average)")
+        note(tiedHiddenWeights != reference.tiedHiddenWeights, tiedHiddenWeights ? "tied hidden weights" : "separate hidden weights")
         note(family != reference.family, "the \(family.rawValue) protocol family instead of \(reference.family.rawValue)")
         note(depths.map(\.depth) == reference.depths.map(\.depth) && depths.map(\.learningRate) != reference.depths.map(\.learningRate),
              "learning rates " + depths.map { NumberText.format($0.learningRate) }.joined(separator: ", ")
@@ -311,7 +315,8 @@ public struct ScalingLawProtocol: Hashable, Sendable {
             .init("protocol", name),
             .init("dataset", dataset.displayName),
             .init("depths L", depths.map { "\($0.depth)" }.joined(separator: ", ")),
-            .init("width N", Array(Set(depths.map(\.width))).sorted().map(String.init).joined(separator: ", ")),
+            .init("width N", Array(Set(depths.map(\.width))).sorted().map(String.init).joined(separator: ", ")
+                + (tiedHiddenWeights ? "; layers 2…L−1 share one weight matrix and bias (tied, as the scripts' `fc` model)" : "")),
             .init("training set", trainPerClass.map { "class-balanced subset of \($0) per class (\($0 * dataset.classCount) images)" } ?? "full training split"),
             .init("learning rates", (learningRateScale == 1 ? "" : "\(NumberText.format(learningRateScale)) × ")
                 + (family == .paper ? "paper" : family.rawValue + " code") + " per depth: "
@@ -445,6 +450,7 @@ extension ScalingLawProtocol {
             factor("width256") { copy in copy.depths = copy.depths.map { var changed = $0; changed.width = 256; return changed } },
             factor("runningLossStop") { $0.runningLoss = RunningLossRule() },
             factor("leadingProbe") { $0.probeSelection = .leadingSamples(trainCount: 500, testCount: 500) },
+            factor("tiedHiddenWeights") { $0.tiedHiddenWeights = true },
         ]
     }
 
