@@ -18,12 +18,29 @@ public struct FFNNSweepFigure: FigureSpec {
     let paperSetting: String
     /// The datasets of the paper's panels (to say whether they are on this machine).
     let paperDatasets: [DatasetName]
-    /// What is swept.
-    let sweepDescription: String
+    /// What is swept, one panel per value.
+    let axis: SweepAxis
+    /// Where the values come from and which runs are shared, in words.
+    let remark: String
+
+    /// One figure of Appendix E: `number` is the paper's figure number, `subject` what it sweeps.
+    init(number: Int, subject: String, paperCaption: String, paperSetting: String, paperDatasets: [DatasetName],
+         axis: SweepAxis, remark: String) {
+        id = "fig\(number)"
+        title = "FFNN analogue of Fig \(number): \(subject) (Fashion-MNIST)"
+        paperReference = "Figure \(number), Appendix E"
+        self.paperCaption = paperCaption
+        self.paperSetting = paperSetting
+        self.paperDatasets = paperDatasets
+        self.axis = axis
+        self.remark = remark
+    }
+
+    /// What is swept, with the settings held fixed.
+    var sweepDescription: String { axis.description + " (" + remark + "), " + axis.stoppingDescription }
+
     /// The runs of the panels.
-    let specs: @Sendable (Profile, UInt64) -> [RunSpec]
-    /// The panel title of one run.
-    let panelTitle: @Sendable (RunSpec) -> String
+    func specs(_ profile: Profile, _ seed: UInt64) -> [RunSpec] { axis.specs(profile: profile, seed: seed) }
 
     public func content(in context: FigureContext) throws -> FigureContent {
         let profile = context.profile
@@ -34,7 +51,7 @@ public struct FFNNSweepFigure: FigureSpec {
         let shown = Array(cells.prefix(panelSpecs.count))
         let scales = GridPanels.Scales(shown)
         let panels = shown.enumerated().map { index, cell -> Panel in
-            var title = panelTitle(cell.spec)
+            var title = axis.panelTitle(cell.spec)
             if let gap = cell.lossGap, let accuracy = cell.accuracyGap, gap.isFinite {
                 title += String(format: ", acc gap %.1f%%", accuracy)
             }
@@ -98,58 +115,96 @@ public struct FFNNSweepFigure: FigureSpec {
     }
 }
 
+/// The hyperparameter a sweep figure varies, one panel per value; everything else is the grid's
+/// (``HyperparameterGridProtocol``): batch 128 for a learning-rate sweep, SGD at 0.01 for a batch sweep.
+struct SweepAxis: Sendable {
+    enum Values: Sendable {
+        case sgdLearningRates([Double])
+        case adamLearningRates([Double])
+        case batchSizes([Int])
+    }
+
+    let values: Values
+    /// Train for a fixed number of epochs (Fig 11) instead of until train loss 0.1.
+    var fixedBudget = false
+
+    private typealias P = HyperparameterGridProtocol
+
+    func specs(profile: Profile, seed: UInt64) -> [RunSpec] {
+        let stopping: StoppingRule? = fixedBudget ? .epochs(P.fig11Epochs(profile)) : nil
+        func spec(_ batchSize: Int, _ optimizer: OptimizerSettings) -> RunSpec {
+            P.spec(batchSize: batchSize, optimizer: optimizer, profile: profile, seed: seed, stopping: stopping)
+        }
+        switch values {
+        case let .sgdLearningRates(rates): return rates.map { spec(P.sweepBatchSize, P.sgd($0)) }
+        case let .adamLearningRates(rates): return rates.map { spec(P.sweepBatchSize, .defaultAdam(learningRate: $0)) }
+        case let .batchSizes(sizes): return sizes.map { spec($0, P.sgd(P.batchSweepLearningRate)) }
+        }
+    }
+
+    func panelTitle(_ spec: RunSpec) -> String {
+        switch values {
+        case .sgdLearningRates: return "SGD lr \(spec.optimizer.learningRate)"
+        case .adamLearningRates: return "Adam lr \(spec.optimizer.learningRate)"
+        case .batchSizes: return "bs \(spec.batchSize)"
+        }
+    }
+
+    var description: String {
+        func list(_ rates: [Double]) -> String { rates.map { "\($0)" }.joined(separator: ", ") }
+        switch values {
+        case let .sgdLearningRates(rates): return "SGD, batch \(P.sweepBatchSize), learning rates \(list(rates))"
+        case let .adamLearningRates(rates): return "Adam, batch \(P.sweepBatchSize), learning rates \(list(rates))"
+        case let .batchSizes(sizes):
+            return "SGD, learning rate \(P.batchSweepLearningRate), batch sizes \(sizes.map(String.init).joined(separator: ", "))"
+        }
+    }
+
+    var stoppingDescription: String {
+        fixedBudget ? "a fixed budget of 100 epochs (full; 30 in quick), no loss threshold" : "until train loss < 0.1 or the epoch cap"
+    }
+}
+
 extension FFNNSweepFigure {
     private typealias P = HyperparameterGridProtocol
 
     /// Fig 11 analogue: SGD at three learning rates for a fixed epoch budget.
     public static let fig11 = FFNNSweepFigure(
-        id: "fig11", title: "FFNN analogue of Fig 11: SGD at three learning rates, fixed epoch budget (Fashion-MNIST)",
-        paperReference: "Figure 11, Appendix E",
+        number: 11, subject: "SGD at three learning rates, fixed epoch budget",
         paperCaption: "“VGG19 trained with SGD (with momentum and weight decay) for 100 epochs on CIFAR100 dataset with three different learning rates … training should be stopped at fixed training loss, as 100 epochs may not allow for convergence with the smaller learning rates.”",
         paperSetting: "VGG19 on CIFAR-100", paperDatasets: [.cifar100],
-        sweepDescription: "SGD, batch \(P.sweepBatchSize), learning rates \(P.fig11LearningRates.map { "\($0)" }.joined(separator: ", ")), a fixed budget of 100 epochs (full; 30 in quick), no loss threshold",
-        specs: { profile, seed in
-            P.fig11LearningRates.map { P.spec(batchSize: P.sweepBatchSize, optimizer: P.sgd($0), profile: profile, seed: seed, stopping: .epochs(P.fig11Epochs(profile))) }
-        },
-        panelTitle: { "SGD lr \($0.optimizer.learningRate)" })
+        axis: SweepAxis(values: .sgdLearningRates(P.fig11LearningRates), fixedBudget: true),
+        remark: "rates of the Fig 4(a) grid, own runs")
 
     /// Fig 12 analogue: SGD at four learning rates until train loss 0.1 (the grid's batch-128 row).
     public static let fig12 = FFNNSweepFigure(
-        id: "fig12", title: "FFNN analogue of Fig 12: SGD at four learning rates until train loss 0.1 (Fashion-MNIST)",
-        paperReference: "Figure 12, Appendix E",
+        number: 12, subject: "SGD at four learning rates until train loss 0.1",
         paperCaption: "“VGG19 trained with SGD (with momentum and weight decay) until convergence (train loss reaches 0.1) epochs on CIFAR10 dataset with three different learning rates (lr).” (its panels show four: 0.0005, 0.001, 0.0032, 0.01)",
         paperSetting: "VGG19 on CIFAR-10", paperDatasets: [.cifar10],
-        sweepDescription: "SGD, batch \(P.sweepBatchSize), learning rates \(P.learningRates.map { "\($0)" }.joined(separator: ", ")) (the batch-\(P.sweepBatchSize) row of the Fig 4(a) grid, shared runs), until train loss < 0.1 or the epoch cap",
-        specs: { profile, seed in P.learningRates.map { P.spec(batchSize: P.sweepBatchSize, optimizer: P.sgd($0), profile: profile, seed: seed) } },
-        panelTitle: { "SGD lr \($0.optimizer.learningRate)" })
+        axis: SweepAxis(values: .sgdLearningRates(P.learningRates)),
+        remark: "the batch-\(P.sweepBatchSize) row of the Fig 4(a) grid, shared runs")
 
     /// Fig 13 analogue: Adam at three learning rates until train loss 0.1.
     public static let fig13 = FFNNSweepFigure(
-        id: "fig13", title: "FFNN analogue of Fig 13: Adam at three learning rates until train loss 0.1 (Fashion-MNIST)",
-        paperReference: "Figure 13, Appendix E",
+        number: 13, subject: "Adam at three learning rates until train loss 0.1",
         paperCaption: "“VGG19 trained with ADAM until convergence (train loss reaches 0.1) epochs on CIFAR10 dataset with three different learning rates (lr). Note that ADAM exhibits worse gen. error and less salient alignment patterns.”",
         paperSetting: "VGG19 on CIFAR-10", paperDatasets: [.cifar10],
-        sweepDescription: "Adam, batch \(P.sweepBatchSize), learning rates \(P.adamLearningRates.map { "\($0)" }.joined(separator: ", ")) (the paper's), until train loss < 0.1 or the epoch cap; compared with the SGD runs of the Fig 12 analogue",
-        specs: { profile, seed in P.adamLearningRates.map { P.spec(batchSize: P.sweepBatchSize, optimizer: .defaultAdam(learningRate: $0), profile: profile, seed: seed) } },
-        panelTitle: { "Adam lr \($0.optimizer.learningRate)" })
+        axis: SweepAxis(values: .adamLearningRates(P.adamLearningRates)),
+        remark: "the paper's; compared with the SGD runs of the Fig 12 analogue")
 
     /// Fig 14 analogue: four batch sizes until train loss 0.1 (the grid's lr-0.01 column).
     public static let fig14 = FFNNSweepFigure(
-        id: "fig14", title: "FFNN analogue of Fig 14: four batch sizes until train loss 0.1 (Fashion-MNIST)",
-        paperReference: "Figure 14, Appendix E",
+        number: 14, subject: "four batch sizes until train loss 0.1",
         paperCaption: "“VGG19 trained with SGD (with momentum and weight decay) until convergence (train loss reaches 0.1) epochs on CIFAR10 dataset with four different batch sizes (bs).” (32, 128, 512, 2048)",
         paperSetting: "VGG19 on CIFAR-10", paperDatasets: [.cifar10],
-        sweepDescription: "SGD, learning rate \(P.batchSweepLearningRate), batch sizes \(P.batchSizes.map(String.init).joined(separator: ", ")) (the paper's; the lr-\(P.batchSweepLearningRate) column of the Fig 4(a) grid, shared runs), until train loss < 0.1 or the epoch cap",
-        specs: { profile, seed in P.batchSizes.map { P.spec(batchSize: $0, optimizer: P.sgd(P.batchSweepLearningRate), profile: profile, seed: seed) } },
-        panelTitle: { "bs \($0.batchSize)" })
+        axis: SweepAxis(values: .batchSizes(P.batchSizes)),
+        remark: "the paper's; the lr-\(P.batchSweepLearningRate) column of the Fig 4(a) grid, shared runs")
 
     /// Fig 15 analogue: SGD at the paper's four ResNet18 learning rates until train loss 0.1.
     public static let fig15 = FFNNSweepFigure(
-        id: "fig15", title: "FFNN analogue of Fig 15: SGD at four learning rates until train loss 0.1 (Fashion-MNIST)",
-        paperReference: "Figure 15, Appendix E",
+        number: 15, subject: "SGD at four learning rates until train loss 0.1",
         paperCaption: "“ResNet18 trained with SGD (with momentum and weight decay) until convergence (train loss reaches 0.1) epochs on CIFAR10 dataset with four different learning rates (lr).” (0.001, 0.003, 0.01, 0.02)",
         paperSetting: "ResNet18 on CIFAR-10", paperDatasets: [.cifar10],
-        sweepDescription: "SGD, batch \(P.sweepBatchSize), learning rates \(P.fig15LearningRates.map { "\($0)" }.joined(separator: ", ")) (the paper's; three shared with the Fig 4(a) grid), until train loss < 0.1 or the epoch cap",
-        specs: { profile, seed in P.fig15LearningRates.map { P.spec(batchSize: P.sweepBatchSize, optimizer: P.sgd($0), profile: profile, seed: seed) } },
-        panelTitle: { "SGD lr \($0.optimizer.learningRate)" })
+        axis: SweepAxis(values: .sgdLearningRates(P.fig15LearningRates)),
+        remark: "the paper's; three shared with the Fig 4(a) grid")
 }
