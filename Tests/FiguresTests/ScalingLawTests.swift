@@ -98,6 +98,19 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertEqual(curve.trainingSeconds, 6)
         let measurements = ScalingLawClaims.measurements(curve, dataset: .fashionMNIST, profile: .quick)
         XCTAssertEqual(measurements.map(\.claimId), [.fig3FashionMNISTSlopeQuick, .fig3FashionMNISTFixedSlopeResidualQuick, .fig3FashionMNISTSlopeQuickBand])
+
+        // Bug caught: a network that never trained (at the cap with chance accuracy, as deep
+        // tied-weight networks end) giving an l* from the profile of a collapsed network.
+        var untrained = record(specs[1], peak: 5, stop: .epochCap)
+        untrained.finalTrain = Evaluation(loss: 2.3026, accuracy: 0.1)
+        var barelyTrained = record(specs[0], peak: 2, stop: .epochCap)
+        barelyTrained.finalTrain = Evaluation(loss: 2.0, accuracy: 0.21)
+        let withCollapsed = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: 0, results: [
+            .success(barelyTrained), .success(untrained), results[2], results[3],
+        ])
+        XCTAssertEqual(withCollapsed.points.map(\.peakLayer), [2, 7])
+        XCTAssertEqual(withCollapsed.depths[0].collapsedRuns, 1)
+        XCTAssertEqual(withCollapsed.depths[0].cappedRuns, 1, "a capped run above twice chance is kept")
         // OLS through (10, 3), (10, 4), (20, 7), computed here (the diverged run is left out): catches
         // a measurement taken from the test-probe fit, one that keeps the diverged run's l* = 9,
         // or a fit on l* instead of log l*. (Comparing with curve.fit, which it is copied from, could not fail.)
@@ -267,13 +280,16 @@ final class ScalingLawTests: XCTestCase {
         let directory = root.appendingPathComponent("runs/full")
         let cache = RunCache(directory: directory)
         let stored = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }
-        // runs/full also holds the Appendix G full-profile runs and the Figs 2/7 full run (panel (c)
-        // of Figs 16/17), committed with their figures, which are checked the same way.
+        // runs/full also holds the Appendix G full-profile runs, the Figs 2/7 full run (panel (c)
+        // of Figs 16/17) and the full hyperparameter grid of Figs 4, 11–15, committed with their
+        // figures, which are checked the same way.
+        let gridSpecs = HyperparameterGridProtocol.gridSpecs(profile: .full, seed: 1)
+            + [FFNNSweepFigure.fig11, .fig12, .fig13, .fig14, .fig15].flatMap { $0.specs(.full, 1) }
         let paperSpecs = ScalingLawProtocol.paper(.fashionMNIST, seeds: ScalingLawProtocol.fullSeeds).specs(baseSeed: 1)
-            + AppendixGProtocol.specs(dataset: .fashionMNIST, profile: .full, baseSeed: 1).map(\.spec)
+            + AppendixGProtocol.specs(dataset: .fashionMNIST, profile: .full, baseSeed: 1).map(\.spec) + gridSpecs
             + [AlignmentHierarchyProtocol.spec(dataset: .fashionMNIST, depth: 10, learningRate: AlignmentHierarchyProtocol.figureLearningRate,
                                                profile: .full, seed: 1)]
-        let paperByHash = Dictionary(uniqueKeysWithValues: paperSpecs.map { ($0.configurationHash, $0) })
+        let paperByHash = Dictionary(paperSpecs.map { ($0.configurationHash, $0) }, uniquingKeysWith: { first, _ in first })
         XCTAssertFalse(stored.isEmpty, "runs/full holds the committed records")
         let current = try DataFingerprint.of(.fashionMNIST, dataDirectory: nil, memoDirectory: nil)
         for name in stored {

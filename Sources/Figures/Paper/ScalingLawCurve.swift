@@ -20,6 +20,10 @@ public struct ScalingLawCurve: Sendable {
         public var cappedRuns: Int
         /// Runs whose loss diverged (excluded from the fits).
         public var divergedRuns: Int
+        /// Runs that reached the epoch cap without learning: final train accuracy below twice
+        /// chance (2/k). Their A_l profile is that of an untrained, collapsed network (tied hidden
+        /// weights at large depth do this), so they are left out of the fits like diverged runs.
+        public var collapsedRuns: Int = 0
 
         /// Geometric mean of l* over seeds (nil without seeds).
         public var geometricMeanPeak: Double? {
@@ -128,12 +132,18 @@ public struct ScalingLawCurve: Sendable {
             + "(--cached-only; not yet trained: \(perDepth.joined(separator: "; ")))"
     }
 
-    /// Summarises one depth's records (diverged runs and runs without an alignment are left out).
+    /// Whether a run stopped at the epoch cap with its train accuracy below twice chance (see ``DepthResult/collapsedRuns``).
+    static func isCollapsed(_ record: RunRecord) -> Bool {
+        record.stopReason == .epochCap && record.finalTrain.accuracy < 2 / Double(max(1, record.spec.architecture.outputDimension))
+    }
+
+    /// Summarises one depth's records (diverged and collapsed runs, and runs without an alignment, are left out).
     /// `peakSnapshot` picks the snapshot whose arg-max is l* (``ScalingLawProtocol/peakSnapshot(of:)``).
     static func depthResult(setting: PaperDepthSetting, records all: [RunRecord],
                             peakSnapshot: (RunRecord) -> AlignmentSnapshot? = { $0.finalAlignment }) -> DepthResult? {
         let diverged = all.filter { $0.stopReason == .diverged }.count
-        let records = all.filter { $0.stopReason != .diverged && peakSnapshot($0) != nil }
+        let collapsed = all.filter(isCollapsed).count
+        let records = all.filter { $0.stopReason != .diverged && !isCollapsed($0) && peakSnapshot($0) != nil }
         var peaks: [PeakPoint] = [], testPeaks: [PeakPoint] = []
         var profileSum = [Double](repeating: 0, count: setting.depth)
         var profileCount = 0
@@ -156,7 +166,7 @@ public struct ScalingLawCurve: Sendable {
             setting: setting, records: usable, peaks: peaks, testProbePeaks: testPeaks,
             meanRelativeProfile: profileCount > 0 ? profileSum.map { $0 / Double(profileCount) } : profileSum.map { _ in .nan },
             cappedRuns: usable.filter { $0.stopReason == .epochCap }.count,
-            divergedRuns: diverged)
+            divergedRuns: diverged, collapsedRuns: collapsed)
     }
 
     /// l* from A_l under another centring than the protocol's, over the usable runs whose

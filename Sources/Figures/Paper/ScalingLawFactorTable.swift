@@ -24,6 +24,8 @@ public struct ScalingLawFactorTable: Sendable {
         public var peaksText: String
         /// Runs that stopped at the cap above the threshold.
         public var cappedRuns: Int
+        /// Runs left out of the fit: diverged, or collapsed at chance (``ScalingLawCurve/DepthResult/collapsedRuns``).
+        public var leftOutRuns: Int = 0
         /// l* over the epochs before each run's l* snapshot (nil when not asked for).
         public var stability: Stability?
     }
@@ -123,6 +125,7 @@ public struct ScalingLawFactorTable: Sendable {
                           runsPlanned: curve.plannedRunCount, fit: curve.fit, peaksText: curve.peaksText,
                           cappedRuns: curve.depths.reduce(0) { $0 + $1.cappedRuns })
             }
+            row.leftOutRuns = curve.depths.reduce(0) { $0 + $1.divergedRuns + $1.collapsedRuns }
             if let window = stabilityWindow {
                 let records = curve.depths.flatMap(\.records)
                 let replays = records.compactMap { record in chosen.peakEpoch(of: record).flatMap { RunSpec.replay(of: record, endEpoch: $0, window: window) } }
@@ -152,17 +155,17 @@ public struct ScalingLawFactorTable: Sendable {
             range.map { "[\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "—"
         }
         var lines = [
-            "| factor changed | protocol | centring | runs | slope | bootstrap 95% CI | OLS 95% CI | R² | capped | l* per depth (seeds) |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| factor changed | protocol | centring | runs | slope | bootstrap 95% CI | OLS 95% CI | R² | capped | left out (diverged or at chance) | l* per depth (seeds) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for row in rows {
             let slope = row.fit.map { NumberText.format($0.free.slope) } ?? "—"
             let r2 = row.fit.map { NumberText.format($0.free.rSquared) } ?? "—"
             lines.append("| \(row.factor) | `\(row.protocolName)` | \(row.centring.rawValue) | \(row.runsFound)/\(row.runsPlanned) | \(slope) | "
-                + "\(interval(row.fit?.bootstrapInterval)) | \(interval(row.fit?.olsInterval)) | \(r2) | \(row.cappedRuns) | \(row.peaksText) |")
+                + "\(interval(row.fit?.bootstrapInterval)) | \(interval(row.fit?.olsInterval)) | \(r2) | \(row.cappedRuns) | \(row.leftOutRuns) | \(row.peaksText) |")
         }
         for missing in notBuilt {
-            lines.append("| \(missing.factor) | — | — | — | not built | — | — | — | — | \(missing.reason) |")
+            lines.append("| \(missing.factor) | — | — | — | not built | — | — | — | — | — | \(missing.reason) |")
         }
         let stable = rows.filter { $0.stability != nil }
         if !stable.isEmpty {
