@@ -11,7 +11,10 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Ids are those of 'reproduce list' (theory, fig1 … fig23, table1 … table4, thmA), or 'all'
             for every implemented figure. Each figure writes <id>.png and <id>.pdf, merges its
-            measurements into results.json, and the report is rebuilt at the end.
+            measurements into results.json, and the report is rebuilt at the end. With several
+            figures and --jobs above 1, the runs they need are trained first as one batch, longest
+            expected first, so that no worker waits at the end of a figure; the figures are then
+            drawn from the cache (the numbers do not depend on the order or on --jobs).
             """
     )
 
@@ -69,6 +72,7 @@ struct RunCommand: ParsableCommand {
             depths: options.depthList, calibrationCandidate: options.candidate, cachedOnly: options.cachedOnly,
             protocolOptions: options.protocolOptionsText, log: { printError($0) })
         context.protocolFamily = options.protocolFamily
+        try SharedRunBatch.trainAhead(entries.compactMap(\.spec), in: context)
         var produced: [FigureResult] = []
         for entry in entries {
             guard let spec = entry.spec else { continue }

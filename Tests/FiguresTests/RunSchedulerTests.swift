@@ -47,4 +47,58 @@ final class RunSchedulerTests: XCTestCase {
         }
         XCTAssertNotEqual(one[0].finalTrain.loss, one[1].finalTrain.loss, "the seeds give different runs")
     }
+
+    /// A figure that trains the runs of `seeds` when drawn and records, in `trainedWhenDrawn`, how
+    /// many of them were not yet in the cache at that moment.
+    private struct SeedFigure: FigureSpec {
+        var id: String
+        var title = "seeds"
+        var paperReference = "test"
+        var datasets: [DatasetName] = [.fashionMNIST]
+        var seeds: [UInt64]
+        var trainedWhenDrawn: Counter
+
+        final class Counter: @unchecked Sendable { var value = 0 }
+
+        static func spec(seed: UInt64, epochs: Int) -> RunSpec {
+            RunSpec(dataset: .fashionMNIST, trainSubsetPerClass: 8, probePerClass: 2,
+                    architecture: RunSpec.architecture(for: .fashionMNIST, width: 8, depth: 3),
+                    optimizer: .sgd(learningRate: 0.02, momentum: 0.9, weightDecay: 5e-4), batchSize: 16,
+                    stopping: .epochs(epochs), seed: seed)
+        }
+
+        func content(in context: FigureContext) throws -> FigureContent {
+            let specs = seeds.map { Self.spec(seed: $0, epochs: Int($0)) }
+            if context.plannedRuns == nil {
+                let cache = RunCache(directory: context.cacheDirectory)
+                trainedWhenDrawn.value += try specs.filter { try cache.record(for: $0) == nil }.count
+            }
+            let records = try context.run(specs).map { try $0.get() }
+            return FigureContent(
+                figure: PlotFigure(panels: [Panel(title: "p", xAxis: .linear("x"), yAxis: .linear("y"),
+                                                  series: [Series(label: "s", x: [0, 1], y: [0, 1], style: .line(0))])], columns: 1),
+                caption: "c", protocolSettings: [], notes: [], measurements: [],
+                configurationHashes: records.map(\.configurationHash))
+        }
+    }
+
+    /// Several figures with --jobs 2: their runs are trained in one batch before the first figure is
+    /// drawn, so no figure trains anything itself (catches a batch that leaves runs to the figures,
+    /// or a plan that trains). One job, or --cached-only, leaves the figures as they were.
+    func testSeveralFiguresShareOneBatchOfRuns() throws {
+        let counter = SeedFigure.Counter()
+        let figures: [any FigureSpec] = [SeedFigure(id: "fig4", seeds: [1, 2], trainedWhenDrawn: counter),
+                                         SeedFigure(id: "fig11", seeds: [2, 3], trainedWhenDrawn: counter)]
+        func context(jobs: Int, cachedOnly: Bool = false) -> FigureContext {
+            FigureContext(profile: .quick, seed: 1, outputDirectory: directory, cacheDirectory: directory.appendingPathComponent("cache-\(jobs)"),
+                          dataDirectory: nil, jobs: jobs, cachedOnly: cachedOnly, log: { _ in })
+        }
+        XCTAssertEqual(try SharedRunBatch.trainAhead(figures, in: context(jobs: 2, cachedOnly: true)), 0)
+        XCTAssertEqual(try SharedRunBatch.trainAhead(figures, in: context(jobs: 1)), 0)
+        XCTAssertEqual(try SharedRunBatch.trainAhead(Array(figures.prefix(1)), in: context(jobs: 2)), 0, "one figure: its own batch")
+        XCTAssertEqual(try SharedRunBatch.trainAhead(figures, in: context(jobs: 2)), 3, "three distinct runs")
+        for figure in figures { _ = try figure.content(in: context(jobs: 2)) }
+        XCTAssertEqual(counter.value, 0, "every run was in the cache when its figure was drawn")
+        XCTAssertEqual(try SharedRunBatch.trainAhead(figures, in: context(jobs: 2)), 0, "nothing left to train")
+    }
 }
