@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure BLAS, training and alignment speed on this machine.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Prints, from one run:
               1. the OpenBLAS kernel in use (Haswell, Zen, SkylakeX, ...; "Prescott"
                  is the slow generic fallback: set OPENBLAS_CORETYPE) and threads;
@@ -27,7 +27,7 @@ struct BenchCommand: ParsableCommand {
             enough to be stable; the spread (max - min) / median shows how much
             the machine's load disturbed them. Build in release
             (swift build -c release) before trusting the numbers.
-            """
+            """)
     )
 
     @Option(name: .long, help: ArgumentHelp("Measurements per number (median and spread are reported).", valueName: "n"))

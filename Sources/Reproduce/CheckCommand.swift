@@ -8,7 +8,7 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Print the claims table from stored results and act as the regression gate.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Reads results.json in the output directory (and full/results.json when present) and
             paper-targets.json; recomputes nothing. Prints value, interval and verdict of every claim.
             A paper claim is REPRODUCED when its whole interval lies inside the accepted range, NOT
@@ -20,7 +20,7 @@ struct CheckCommand: ParsableCommand {
             figure that ran omits a claim it declares (for its profile, in the targets file), emits an
             undeclared id, emits a measurement with neither a finite value nor a not-run reason, or
             emits an id twice (each is named).
-            """
+            """)
     )
 
     @OptionGroup var options: ResultsOptions

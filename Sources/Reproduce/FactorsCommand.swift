@@ -8,13 +8,13 @@ struct FactorsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "factors",
         abstract: "Print the scaling-law factor table (paper protocol → authors' code, one factor at a time) from cached records.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Each row is the quick Fig 3 protocol with one setting moved to what the authors' public
             code does (docs/authors-protocol.md), then all of them together; every row uses seeds
             1-3, so the rows are paired. Nothing is trained (except replays with --train-replays): train the rows first with
             'reproduce fig3 --quick --candidate factor-<name> --cache DIR' (names in
             docs/factor-table.md) and 'reproduce fig3 --quick --protocol authors --cache DIR'.
-            """
+            """)
     )
 
     @Option(name: .customLong("cache"), parsing: .singleValue, help: ArgumentHelp(

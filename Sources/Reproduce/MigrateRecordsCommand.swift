@@ -8,18 +8,19 @@ struct MigrateRecordsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate-records",
         abstract: "Add a checksum and a data fingerprint to run records written by older versions (no retraining).",
-        discussion: """
+        discussion: HelpText.reflow("""
             Records written before records carried a checksum and a fingerprint of their dataset files are not used (they \
             could be damaged, edited or trained on other data without anyone noticing). This command checks each \
             <hash>.json of the cache as a record is checked on read (its name matches its specification, accuracies and \
             A_l lie in [0, 1], its lists and step counts are consistent), then adds the fingerprint of the dataset files \
             as they are now and a checksum. Run it only with the data the records were trained on (the Debian \
             Fashion-MNIST, or --data-dir). Records that already have a valid checksum are left unchanged, so running it \
-            again is harmless. Example: reproduce migrate-records --cache runs/full
+            again is harmless. Example:
+              reproduce migrate-records --cache runs/full
 
             Exit status: 0 when every record is verified or migrated, 65 when some record fails a check (it is named, \
             left unchanged and never used), 66 when the cache directory cannot be read.
-            """
+            """)
     )
 
     @Option(help: ArgumentHelp("Cache directory whose records to migrate.", valueName: "dir"))

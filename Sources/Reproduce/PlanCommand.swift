@@ -8,13 +8,13 @@ struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "List every training run the figures need, with its hash, expected cost and whether it is finished in --cache (trains nothing).",
-        discussion: """
+        discussion: HelpText.reflow("""
             The cost is the expected wall time on one core of this project's build machine (flop per
             step × steps, up to the stopping rule's limit; docs/cluster.md). --calibrate DIR refits
             the cost model on the finished records in DIR (repeatable) and reports its error
             against their measured wall times. --json FILE writes the plan with the full
             specifications: 'reproduce run-spec HASH --plan FILE' trains one of them.
-            """
+            """)
     )
 
     @Argument(help: ArgumentHelp("Figure ids, or 'all'.", valueName: "id"))

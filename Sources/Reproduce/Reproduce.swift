@@ -9,7 +9,7 @@ struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reproduce",
         abstract: "Rerun the figures and tables of 'Feature Learning and Signal Propagation in Deep Neural Networks' (ICML 2022) and check them against the paper.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Typical use:
               reproduce list              figures, tables, status and data
               reproduce theory            infinite-width theory (Thms 1-2, Cor 1)
@@ -60,7 +60,7 @@ struct Reproduce: ParsableCommand {
               130 interrupted (Ctrl-C): checkpoints written; rerun to resume
               143 terminated (SIGTERM, e.g. a cluster time limit): checkpoints
                   written; rerun to resume
-            """,
+            """),
         version: "0.1.0",
         subcommands: [
             RunCommand.self,

@@ -8,14 +8,14 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Produce figures by id (the default command: 'reproduce theory' is 'reproduce run theory').",
-        discussion: """
+        discussion: HelpText.reflow("""
             Ids are those of 'reproduce list' (theory, fig1 … fig23, table1 … table4, thmA), or 'all'
             for every implemented figure. Each figure writes <id>.png and <id>.pdf, merges its
             measurements into results.json, and the report is rebuilt at the end. With several
             figures and --jobs above 1, the runs they need are trained first as one batch, longest
             expected first, so that no worker waits at the end of a figure; the figures are then
             drawn from the cache (the numbers do not depend on the order or on --jobs).
-            """
+            """)
     )
 
     @Argument(help: ArgumentHelp("Figure ids, or 'all'.", valueName: "id"))

@@ -8,13 +8,13 @@ struct RunSpecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run-spec",
         abstract: "Train exactly one run, named by its configuration hash (one task of 'reproduce slurm').",
-        discussion: """
+        discussion: HelpText.reflow("""
             The specification is read from --plan (written by 'reproduce plan --json'), else from the
             run's record or checkpoint in --cache. A run another process is training (its lock in
             the cache) is not trained twice: this one waits and reads the record. SIGTERM or Ctrl-C
             write a checkpoint and exit 143 or 130; the same command resumes from it, and the
             record is the one an uninterrupted run writes.
-            """
+            """)
     )
 
     @Argument(help: ArgumentHelp("The run's configuration hash (16 hexadecimal digits, as 'reproduce plan' lists).", valueName: "hash"))

@@ -8,7 +8,7 @@ struct SlurmCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slurm",
         abstract: "Write (or --submit) Slurm job arrays that train the figures' unfinished runs on a shared --cache, then draw the figures.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Writes to --scripts DIR: plan.json (every run with its specification), one job array per
             time limit (one task per unfinished run, longest first, 'reproduce run-spec HASH'; the
             limit is the cost model's time × --safety-factor), figures.sbatch (runs
@@ -16,7 +16,7 @@ struct SlurmCommand: ParsableCommand {
             submits them all. Tasks are --requeue'd and get SIGTERM 120 s before their limit: the
             run checkpoints, exits 143 and requeues itself to resume. --cache and the binary must
             be on a file system every node sees (see docs/cluster.md).
-            """
+            """)
     )
 
     @Argument(help: ArgumentHelp("Figure ids, or 'all'.", valueName: "id"))

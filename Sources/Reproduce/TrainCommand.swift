@@ -9,13 +9,14 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train one fully connected network and measure its layer alignments A_l.",
-        discussion: """
-            Example (the setting of the paper's Fig. 2/7 with width 100): reproduce train --depth 10 --width 100 --lr 0.003 --epochs 20
+        discussion: HelpText.reflow("""
+            Example (the setting of the paper's Fig. 2/7 with width 100):
+              reproduce train --depth 10 --width 100 --lr 0.003 --epochs 20
 
             Alignments are measured on a class-balanced probe drawn from the training set and on a test probe of the same size: at initialisation, at log-spaced steps during the first epoch, after every epoch and at the stop. The record (JSON) is written to the cache directory under the run's configuration hash; running the same command again prints it without training (after checking it: checksum, contents, and that it was trained on the dataset files now read). Ctrl-C or SIGTERM saves a checkpoint; the same command resumes from it. A second identical training on the same cache waits for the first (naming it) and then prints its record.
 
             Assumption: the paper says only "SGD with momentum and weight decay"; the defaults momentum 0.9 and weight decay 5e-4 are the usual choices, not the paper's numbers.
-            """
+            """)
     )
 
     @Option(help: ArgumentHelp("The dataset to train on (standardised per channel with training-set statistics).", valueName: "name"))

@@ -214,6 +214,21 @@ final class CommandLineTests: XCTestCase {
                        "no figure was recomputed")
     }
 
+    /// Bug caught: a discussion hard-wrapped in the source printing with a short line after every
+    /// line the parser wrapped (the parser keeps the source's line breaks). A prose line that is
+    /// followed by more prose of its paragraph must be a full line.
+    func testHelpParagraphsAreWrappedByTheParserOnly() throws {
+        for command in ["run", "check", "train", "factors", "bench", "plan", "slurm", "run-spec", "migrate-records", "report", "list"] {
+            let help = try Self.run([command, "--help"])
+            XCTAssertEqual(help.status, 0, command)
+            let lines = help.stdout.components(separatedBy: "\n").prefix { !$0.hasPrefix("USAGE:") }
+            for (line, next) in zip(lines, lines.dropFirst()) where !line.isEmpty && !next.isEmpty
+                && !line.hasPrefix(" ") && !next.hasPrefix(" ") && !next.hasPrefix("-") && !line.hasSuffix(":") {
+                XCTAssertGreaterThan(line.count, 50, "reproduce \(command) --help: a short line inside a paragraph: '\(line)'")
+            }
+        }
+    }
+
     func testListShowsEveryFigureAndTable() throws {
         let list = try Self.run(["list"])
         XCTAssertEqual(list.status, 0)
