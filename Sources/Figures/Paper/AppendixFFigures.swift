@@ -67,7 +67,7 @@ enum AppendixFSupport {
                                  style: SeriesStyle(color: .gray, lineWidth: 1, dash: [1.5, 2], marker: .circle, markerSize: 3)))
         }
         return Panel(title: title, xAxis: .linear("layer l", range: 0.5...(Double(final.count) + 0.5)), yAxis: .linear("A_{l}"),
-                     series: series, legend: .topRight)
+                     series: series, legend: .auto)
     }
 
     static func percent(_ value: Double) -> String { NumberText.format(100 * value) + "%" }
