@@ -99,5 +99,20 @@ final class SlurmJobTests: XCTestCase {
         XCTAssertTrue(plan.entries.allSatisfy { !$0.finished && $0.figures == ["fig3"] && $0.expectedSeconds > 0 })
         XCTAssertEqual(plan.entries.map(\.expectedSeconds), plan.entries.map(\.expectedSeconds).sorted(by: >))
         XCTAssertFalse(FileManager.default.fileExists(atPath: cache.path), "planning writes nothing")
+
+        // Figures that train nothing are not evaluated at all (Theorem A's checks took 20 s under --full).
+        struct Computing: FigureSpec {
+            var id = "thmA", title = "t", paperReference = "r"
+            var datasets: [DatasetName] = []
+            var trainsRuns: Bool { false }
+            func content(in context: FigureContext) throws -> FigureContent {
+                XCTFail("planning evaluated a figure that trains no run")
+                throw CocoaError(.featureUnsupported)
+            }
+        }
+        XCTAssertTrue(RunPlanner.plan([Computing()], in: context, options: []).entries.isEmpty)
+        XCTAssertFalse(TheoryFigure().trainsRuns)
+        XCTAssertFalse(TheoremAFigure().trainsRuns)
+        XCTAssertTrue(Fig3Figure().trainsRuns)
     }
 }

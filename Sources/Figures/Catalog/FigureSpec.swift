@@ -85,6 +85,15 @@ public protocol FigureSpec: Sendable {
     /// Runs what it needs (``FigureContext/execute(stages:)``), draws its panels and measures its
     /// claims (a measurement of every claim it owns, "not run" with a reason when it cannot).
     func content(in context: FigureContext) throws -> FigureContent
+    /// Whether the figure trains runs (``RunSpec``s) at all. Planning (``RunPlanner``, and the shared
+    /// batch of several figures) evaluates a figure's content only to list its runs, so a figure
+    /// that only computes (theory, Theorem A's checks) says false and is skipped there.
+    /// Default: true.
+    var trainsRuns: Bool { get }
+}
+
+extension FigureSpec {
+    public var trainsRuns: Bool { true }
 }
 
 /// What one figure supplies to the shared path.

@@ -106,7 +106,7 @@ public enum RunPlanner {
                             costModel: RunCostModel = .calibrated) -> RunPlan {
         var hashes: [String: [String]] = [:]
         var specs: [String: RunSpec] = [:]
-        for figure in figures {
+        for figure in figures where figure.trainsRuns {
             var planning = context
             planning.cachedOnly = true
             planning.integrity = RunIntegrityLog()

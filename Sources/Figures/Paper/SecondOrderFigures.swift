@@ -54,6 +54,8 @@ public struct TheoremAFigure: FigureSpec {
     public let title = "Theorem A identities: Ψ(x) = H(x)θ/(L−1) and the gradient step"
     public let paperReference = "Appendix B.4 (Theorem A), B.5.2 (Approximation 2), D.2 (Eq. 23)"
     public let datasets: [DatasetName] = [.fashionMNIST]
+    /// It computes its checks directly and trains no run.
+    public let trainsRuns = false
 
     /// How every quantity of the figure is computed.
     static let methodNotes = [

@@ -18,6 +18,8 @@ public struct TheoryFigure: FigureSpec {
     public let title = "Signal propagation at infinite width: Theorems 1–2 and Corollary 1"
     public let paperReference = "Section 3.4; Appendix A.3; Appendix B (Theorems 1–2, Corollary 1)"
     public let datasets: [DatasetName] = []
+    /// It computes its checks directly and trains no run.
+    public let trainsRuns = false
 
     /// Initial correlations c_1 of the input pair.
     let initialCorrelations = [0.2, 0.5, 0.8]

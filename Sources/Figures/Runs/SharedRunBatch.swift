@@ -23,7 +23,9 @@ public enum SharedRunBatch {
     @discardableResult
     public static func trainAhead(_ figures: [any FigureSpec], in context: FigureContext) throws -> Int {
         guard figures.count > 1, context.jobs > 1, !context.cachedOnly, context.plannedRuns == nil else { return 0 }
-        let plan = RunPlanner.plan(figures, in: context, options: [])
+        var planning = context
+        planning.log = { _ in }  // a figure's lines ("cached result …") are written once, when it is drawn
+        let plan = RunPlanner.plan(figures, in: planning, options: [])
         let unfinished = plan.unfinished.map(\.spec)
         guard unfinished.count > 1 else { return 0 }
         context.log("[runs] training the \(unfinished.count) unfinished runs of \(figures.count) figures first, "
