@@ -48,6 +48,31 @@ final class RunSchedulerTests: XCTestCase {
         XCTAssertNotEqual(one[0].finalTrain.loss, one[1].finalTrain.loss, "the seeds give different runs")
     }
 
+    /// Bug caught: after Ctrl-C or SIGTERM every run not yet started was still started, trained one
+    /// step and left a checkpoint (a killed grid of 11 cells wrote 10 of them). Now the running one
+    /// checkpoints and the others are not started.
+    func testAStopRequestStartsNoFurtherRun() throws {
+        let specs = (1...3).map { SeedFigure.spec(seed: UInt64($0), epochs: 3) }
+        let cache = directory.appendingPathComponent("stopped")
+        // The stop arrives once the first run is under way: the first question is answered "no".
+        final class Flag: @unchecked Sendable {
+            let lock = NSLock()
+            var asked = 0
+            func stop() -> Bool { lock.lock(); defer { lock.unlock() }; asked += 1; return asked > 1 }
+        }
+        let flag = Flag()
+        let results = RunScheduler(cacheDirectory: cache, dataDirectory: nil, jobs: 1, showsProgress: false,
+                                   stopRequested: { flag.stop() }).run(specs)
+        let errors = results.map { result -> RunError? in
+            if case let .failure(error) = result { return error as? RunError }
+            return nil
+        }
+        XCTAssertEqual(errors.filter { if case .interrupted = $0 { return true } else { return false } }.count, 1, "\(errors)")
+        XCTAssertEqual(errors.filter { if case .notStarted = $0 { return true } else { return false } }.count, 2, "\(errors)")
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".checkpoint") }
+        XCTAssertEqual(checkpoints.count, 1, "only the run that was training wrote a checkpoint")
+    }
+
     /// A figure that trains the runs of `seeds` when drawn and records, in `trainedWhenDrawn`, how
     /// many of them were not yet in the cache at that moment.
     private struct SeedFigure: FigureSpec {

@@ -6,11 +6,15 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case interrupted(step: Int, checkpoint: String)
     /// Stopped on request while waiting for another process that trains the same run (`lock` is its lock file).
     case stoppedWhileWaiting(lock: String)
+    /// A stop was asked for before this run (named by its label) started, so it was not started.
+    case notStarted(String)
 
     public var description: String {
         switch self {
         case let .interrupted(step, checkpoint):
             return "The run was stopped at step \(step); its progress is saved in '\(checkpoint)', and running the same command again resumes it from there."
+        case let .notStarted(label):
+            return "Stopped before \(label) started; running the same command again trains it."
         case let .stoppedWhileWaiting(lock):
             return "Stopped while waiting for another process that trains the same run (lock '\(lock)'); that process goes on, and running the same command again reads its record once it is done."
         }

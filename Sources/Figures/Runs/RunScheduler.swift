@@ -25,14 +25,24 @@ public struct RunScheduler: Sendable {
     /// corrupt, unverified or stale, are reported.
     public let integrity: RunIntegrityLog
 
+    /// Whether a stop was asked for (Ctrl-C, SIGTERM: ``Interruption``); tests replace it.
+    let stopRequested: @Sendable () -> Bool
+
     public init(cacheDirectory: URL, dataDirectory: URL?, jobs: Int, showsProgress: Bool = true, cachedOnly: Bool = false,
                 integrity: RunIntegrityLog = RunIntegrityLog()) {
+        self.init(cacheDirectory: cacheDirectory, dataDirectory: dataDirectory, jobs: jobs, showsProgress: showsProgress,
+                  cachedOnly: cachedOnly, integrity: integrity, stopRequested: { Interruption.isRequested })
+    }
+
+    init(cacheDirectory: URL, dataDirectory: URL?, jobs: Int, showsProgress: Bool = true, cachedOnly: Bool = false,
+         integrity: RunIntegrityLog = RunIntegrityLog(), stopRequested: @escaping @Sendable () -> Bool) {
         self.cacheDirectory = cacheDirectory
         self.dataDirectory = dataDirectory
         self.jobs = max(1, jobs)
         self.showsProgress = showsProgress
         self.cachedOnly = cachedOnly
         self.integrity = integrity
+        self.stopRequested = stopRequested
     }
 
     /// Runs every spec (duplicates once) and returns, in the order given, each
@@ -47,7 +57,9 @@ public struct RunScheduler: Sendable {
 
     /// Runs start longest-expected first (``RunCostEstimate/startOrder(_:)``) and `jobs` workers
     /// each take the next unstarted run as soon as they are free, so a grid of independent
-    /// trainings keeps every worker busy and does not end on one long straggler.
+    /// trainings keeps every worker busy and does not end on one long straggler. After a stop
+    /// request no further run starts (each gets ``RunError/notStarted(_:)``); the running ones
+    /// write their checkpoints.
     private func train(_ specs: [RunSpec]) -> [Result<RunRecord, Error>] {
         Interruption.install()
         let unique = RunCostEstimate.startOrder(
@@ -56,16 +68,20 @@ public struct RunScheduler: Sendable {
         let sink = showsProgress ? SchedulerProgress(total: unique.count, totalWork: work.reduce(0, +)) : nil
         let results = ResultBox(count: unique.count)
         let next = NextIndex()
-        let cacheDirectory = cacheDirectory, dataDirectory = dataDirectory, integrity = integrity
+        let cacheDirectory = cacheDirectory, dataDirectory = dataDirectory, integrity = integrity, stopRequested = stopRequested
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = jobs
         for worker in 1...min(jobs, max(1, unique.count)) {
             queue.addOperation {
                 while let index = next.take(below: unique.count) {
                     let spec = unique[index]
+                    guard !stopRequested() else {
+                        results.set(index, .failure(RunError.notStarted(spec.label)))
+                        continue
+                    }
                     sink?.started(spec.configurationHash, worker: worker)
                     var runner = Runner(cache: RunCache(directory: cacheDirectory), dataDirectory: dataDirectory, progress: sink)
-                    runner.stopRequested = { _ in Interruption.isRequested }
+                    runner.stopRequested = { _ in stopRequested() }
                     let outcome: Result<RunRecord, Error> = Result {
                         let (record, check) = try runner.runChecked(spec)
                         integrity.noteCheck(check, spec: spec, path: runner.cache.recordURL(for: spec).path)

@@ -19,7 +19,7 @@ public enum SharedRunBatch {
     ///
     /// A run that fails here (e.g. its dataset is missing) is left for its figure, which reports
     /// the error in its place; an interrupted batch (Ctrl-C, SIGTERM) stops the command at once
-    /// with ``RunError/interrupted(step:checkpoint:)`` (the checkpoints are written).
+    /// with its ``RunError`` (the running trainings write their checkpoints; no other run starts).
     @discardableResult
     public static func trainAhead(_ figures: [any FigureSpec], in context: FigureContext) throws -> Int {
         guard figures.count > 1, context.jobs > 1, !context.cachedOnly, context.plannedRuns == nil else { return 0 }
@@ -33,7 +33,7 @@ public enum SharedRunBatch {
         var batch = context
         batch.integrity = RunIntegrityLog()  // the figures check and report their records themselves
         for case let .failure(error) in batch.run(unfinished) {
-            if let runError = error as? RunError, case .interrupted = runError { throw runError }
+            if let stopped = error as? RunError { throw stopped }  // every RunError is a stop request
         }
         return unfinished.count
     }
