@@ -291,4 +291,39 @@ extension AlignmentTests {
         let diverged = LayerAlignment.alignments(network: network, probeFeatures: x, probeLabels: [0, 1, 2, 0], centring: .full)
         XCTAssertTrue(diverged.allSatisfy { $0 == 0 })
     }
+
+    /// Bug caught: a collapsed layer (every sample with nearly the same Jacobian, as in a deep
+    /// tied-weight network at chance) centres to rounding, and A_l came out as noise of either sign
+    /// (−1·10⁻⁵ was stored and then refused as outside [0, 1]). K = 11ᵀ + δR: under full centring
+    /// A(K) = A(R) exactly (C removes 11ᵀ), so for δ = 10⁻³ the value must equal A(R), and for
+    /// δ = 10⁻¹² (‖CKC‖ below 10⁻⁶‖K‖) it is undefined, returned as 0.
+    func testACollapsedKernelIsUndefinedBelowItsRounding() {
+        let y = [0, 1, 2, 0, 1], n = 5, k = 3, m = n * k
+        var generator = SeededGenerator(seed: 404)
+        let g = Matrix<Double>(rows: m, columns: m, storage: (0..<m * m).map { _ in generator.nextNormal() })
+        var r = Matrix<Double>(rows: m, columns: m)  // R = GGᵀ, positive semi-definite
+        for a in 0..<m {
+            for b in 0..<m { r[a, b] = (0..<m).reduce(0) { $0 + g[a, $1] * g[b, $1] } }
+        }
+        func kernel(_ delta: Double) -> Matrix<Double> {
+            Matrix(rows: m, columns: m, storage: r.storage.map { 1 + delta * $0 })
+        }
+        let exact = KernelAlignment.alignment(kernel: r, labels: y, classCount: k, centring: .full)
+        XCTAssertGreaterThan(exact, 0)
+        XCTAssertEqual(KernelAlignment.alignment(kernel: kernel(1e-3), labels: y, classCount: k, centring: .full), exact, accuracy: 1e-9)
+        XCTAssertEqual(KernelAlignment.alignment(kernel: kernel(1e-12), labels: y, classCount: k, centring: .full), 0)
+
+        // The same through the network path: inputs that differ by 10⁻⁹ give every sample the same
+        // Jacobians up to 10⁻⁹, so K_l ≈ 11ᵀ ⊗ K₀ and the per-output centring leaves only that part.
+        let network = EngineFixtures.network(EngineFixtures.architecture(bias: true), seed: 405)
+        let base = EngineFixtures.inputs(rows: 1, columns: 5, seed: 406).storage
+        let noise = EngineFixtures.inputs(rows: 5, columns: 5, seed: 407).storage
+        let x = Matrix<Double>(rows: 5, columns: 5, storage: noise.indices.map { base[$0 % 5] + 1e-9 * noise[$0] })
+        let collapsed = LayerAlignment.alignments(network: network, probeFeatures: x, probeLabels: [0, 1, 2, 0, 1], centring: .perOutput)
+        XCTAssertEqual(collapsed, [0, 0, 0])
+        // Spread inputs: the same network is well defined.
+        let spread = LayerAlignment.alignments(network: network, probeFeatures: Matrix(rows: 5, columns: 5, storage: noise),
+                                               probeLabels: [0, 1, 2, 0, 1], centring: .perOutput)
+        XCTAssertTrue(spread.allSatisfy { $0 > 0 }, "\(spread)")
+    }
 }

@@ -7,8 +7,15 @@ import Foundation
 ///     A(K, K′) = Tr[K_c K′_c] / (‖K_c‖_F ‖K′_c‖_F),   K_c = C K C,
 ///
 /// and against the labels, A(K, YYᵀ) = ỸᵀKỸ / (‖CKC‖_F ‖Ỹ‖²) with Ỹ = CY.
-/// When a centred matrix is zero the alignment is undefined; these functions return 0 then.
+/// When a centred matrix is zero the alignment is undefined; these functions return 0 then. A
+/// centred kernel whose norm is below ``undefinedBelow`` × ‖K‖_F counts as zero: it is then made of
+/// the kernel's own rounding (a Float network's entries carry relative errors near 10⁻⁶, and C
+/// removes everything else), so the ratio would be noise of either sign — as in the layers of a
+/// collapsed network whose samples all have nearly the same Jacobian.
 public enum KernelAlignment {
+    /// ‖CKC‖_F / ‖K‖_F below which A is undefined (returned as 0).
+    public static let undefinedBelow = 1e-6
+
     /// A(K, K′) for two symmetric nk × nk kernels under the given centring.
     public static func alignment(_ kernel: Matrix<Double>, _ other: Matrix<Double>, outputCount k: Int,
                                  centring: Centring) -> Double {
@@ -38,8 +45,9 @@ public enum KernelAlignment {
             numerator += targets[r] * row
         }
         let frobenius = centred.storage.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let uncentred = kernel.storage.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let targetNorm = targets.reduce(0) { $0 + $1 * $1 }
-        guard frobenius > 0, targetNorm > 0 else { return 0 }
+        guard frobenius > undefinedBelow * uncentred, targetNorm > 0 else { return 0 }
         return numerator / (frobenius * targetNorm)
     }
 

@@ -6,7 +6,8 @@ public struct LayerKernelStatistics: Codable, Hashable, Sendable {
     /// l, 1-based.
     public var layer: Int
     /// A_l = ỸᵀK_lỸ / (‖CK_lC‖_F ‖Ỹ‖²) (paper Eq. 7); 0 when it is undefined: K_l or Ỹ centres
-    /// to zero (e.g. every ReLU below the layer is dead), or the kernel is not finite (diverged weights).
+    /// to zero (e.g. every ReLU below the layer is dead; below ``KernelAlignment/undefinedBelow`` ×
+    /// ‖K_l‖_F counts as zero), or the kernel is not finite (diverged weights).
     public var alignment: Double
     /// ỸᵀK_lỸ = Tr(K_l ỸỸᵀ), the layer's contribution to moving the output towards the targets (Eq. 5).
     public var targetProjection: Double
@@ -164,7 +165,8 @@ final class KernelStatisticsAccumulator {
             let centredSquared = KernelAlignment.centredFrobeniusSquared(
                 frobeniusSquared: frobeniusSquared, rowSumsByOutput: rowSumsByOutput, sampleCount: n, outputCount: k, centring: centring)
             let norm = centredSquared.squareRoot()
-            let defined = norm > 0 && norm.isFinite && projection.isFinite && targetNormsSquared[c] > 0
+            let defined = norm > KernelAlignment.undefinedBelow * frobeniusSquared.squareRoot() && norm.isFinite
+                && projection.isFinite && targetNormsSquared[c] > 0
             let alignment = defined ? projection / (norm * targetNormsSquared[c]) : 0
             return LayerKernelStatistics(layer: layer, alignment: alignment, targetProjection: projection,
                                          centredFrobeniusNorm: norm, trace: trace)
