@@ -124,6 +124,8 @@ final class TiedWeightsTests: XCTestCase {
         XCTAssertTrue(tiedJSON.contains("\"tiedHiddenWeights\":true"), tiedJSON)
         XCTAssertEqual(try JSONDecoder().decode(DenseArchitecture.self, from: Data(tiedJSON.utf8)), tied)
         XCTAssertEqual(try JSONDecoder().decode(DenseArchitecture.self, from: Data(untiedJSON.utf8)), untied)
+        let explicitFalse = untiedJSON.replacingOccurrences(of: "}", with: ",\"tiedHiddenWeights\":false}")
+        XCTAssertEqual(try JSONDecoder().decode(DenseArchitecture.self, from: Data(explicitFalse.utf8)), untied, "false is the default, not another network")
 
         let base = RunSpec(dataset: .fashionMNIST, trainSubsetPerClass: 10, probePerClass: 2, architecture: untied,
                            optimizer: .sgd(learningRate: 0.01, momentum: 0.9, weightDecay: 0), loss: .crossEntropy, batchSize: 8,

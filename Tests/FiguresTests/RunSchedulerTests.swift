@@ -71,6 +71,9 @@ final class RunSchedulerTests: XCTestCase {
         XCTAssertEqual(errors.filter { if case .notStarted = $0 { return true } else { return false } }.count, 2, "\(errors)")
         let checkpoints = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".checkpoint") }
         XCTAssertEqual(checkpoints.count, 1, "only the run that was training wrote a checkpoint")
+        // The message shown is the stopped training's (it names the checkpoint), not "not started".
+        let shown = try XCTUnwrap(RunError.mostInformative(Array(errors.compactMap { $0 }.reversed())))
+        XCTAssertTrue(shown.description.contains(checkpoints[0]), shown.description)
     }
 
     /// A figure that trains the runs of `seeds` when drawn and records, in `trainedWhenDrawn`, how

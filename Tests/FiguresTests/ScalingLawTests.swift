@@ -111,6 +111,16 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertEqual(withCollapsed.points.map(\.peakLayer), [2, 7])
         XCTAssertEqual(withCollapsed.depths[0].collapsedRuns, 1)
         XCTAssertEqual(withCollapsed.depths[0].cappedRuns, 1, "a capped run above twice chance is kept")
+        XCTAssertEqual(withCollapsed.collapsedRunCount, 1)
+        XCTAssertEqual(withCollapsed.divergedRunCount, 1)
+        // A depth whose runs are all left out has no result but keeps its count.
+        var alsoUntrained = record(specs[0], peak: 2, stop: .epochCap)
+        alsoUntrained.finalTrain = Evaluation(loss: 2.3026, accuracy: 0.1)
+        let noneUsable = ScalingLawCurve(protocolUsed: protocolUsed, baseSeed: 0, results: [
+            .success(alsoUntrained), .success(untrained), results[2], results[3],
+        ])
+        XCTAssertEqual(noneUsable.depths.map(\.setting.depth), [protocolUsed.depths[1].depth])
+        XCTAssertEqual(noneUsable.collapsedRunCount, 2)
         // OLS through (10, 3), (10, 4), (20, 7), computed here (the diverged run is left out): catches
         // a measurement taken from the test-probe fit, one that keeps the diverged run's l* = 9,
         // or a fit on l* instead of log l*. (Comparing with curve.fit, which it is copied from, could not fail.)

@@ -41,6 +41,16 @@ public struct DenseArchitecture: Codable, Hashable, Sendable {
         case tiedFlag = "tiedHiddenWeights"
     }
 
+    /// Decodes as the compiler would, except that `"tiedHiddenWeights": false` reads as absent, so
+    /// that it names the same network (and hash) as a specification without the key.
+    public init(from decoder: Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(inputDimension: try values.decode(Int.self, forKey: .inputDimension), width: try values.decode(Int.self, forKey: .width),
+                  depth: try values.decode(Int.self, forKey: .depth), outputDimension: try values.decode(Int.self, forKey: .outputDimension),
+                  hasBias: try values.decode(Bool.self, forKey: .hasBias),
+                  tiedHiddenWeights: try values.decodeIfPresent(Bool.self, forKey: .tiedFlag) ?? false)
+    }
+
     public init(inputDimension: Int, width: Int, depth: Int, outputDimension: Int, hasBias: Bool, tiedHiddenWeights: Bool = false) {
         self.inputDimension = inputDimension
         self.width = width

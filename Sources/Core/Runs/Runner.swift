@@ -9,6 +9,20 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     /// A stop was asked for before this run (named by its label) started, so it was not started.
     case notStarted(String)
 
+    /// Of several stop errors, the one to show: a stopped training (it names its checkpoint) before
+    /// a wait that was given up, before a run that never started; nil for none. Deterministic: ties
+    /// go to the first in order.
+    public static func mostInformative(_ errors: [RunError]) -> RunError? {
+        func rank(_ error: RunError) -> Int {
+            switch error {
+            case .interrupted: return 0
+            case .stoppedWhileWaiting: return 1
+            case .notStarted: return 2
+            }
+        }
+        return errors.enumerated().min { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }?.element
+    }
+
     public var description: String {
         switch self {
         case let .interrupted(step, checkpoint):

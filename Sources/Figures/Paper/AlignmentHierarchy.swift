@@ -112,6 +112,7 @@ enum HierarchyRuns {
     static func execute(_ specs: [RunSpec], figure: String, in context: FigureContext) throws -> [RunOutcome] {
         context.log("\(figure): \(specs.count) runs (\(specs.map(\.label).joined(separator: "; ")))")
         let outcomes = context.execute(specs)
+        if let interruption = outcomes.interruption { throw interruption }
         return try specs.map { spec in
             switch outcomes[spec] {
             case let .failed(error as DatasetError)?:

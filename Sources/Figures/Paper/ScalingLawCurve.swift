@@ -56,6 +56,11 @@ public struct ScalingLawCurve: Sendable {
     /// l* and the fit under per-output centring, from the records that kept it (computed once:
     /// the claim and the figure's note both use it).
     public private(set) var perOutputCentring: AlternativeCentring? = nil
+    /// Finished runs left out of the fits because their loss diverged, over every depth (a depth
+    /// whose runs are all left out has no ``DepthResult`` but is counted here).
+    public private(set) var divergedRunCount = 0
+    /// Finished runs left out as collapsed (``DepthResult/collapsedRuns``), over every depth.
+    public private(set) var collapsedRunCount = 0
 
     /// Every usable point.
     public var points: [PeakPoint] { depths.flatMap(\.peaks) }
@@ -105,6 +110,9 @@ public struct ScalingLawCurve: Sendable {
         }
         self.firstError = firstError
         missingSpecs = missing
+        let finished = byDepth.values.flatMap { $0 }
+        divergedRunCount = finished.filter { $0.stopReason == .diverged }.count
+        collapsedRunCount = finished.filter(Self.isCollapsed).count
         depths = protocolUsed.depths.compactMap { setting in
             guard let records = byDepth[setting.depth] else { return nil }
             return Self.depthResult(setting: setting, records: records, peakSnapshot: protocolUsed.peakSnapshot(of:))

@@ -125,7 +125,7 @@ public struct ScalingLawFactorTable: Sendable {
                           runsPlanned: curve.plannedRunCount, fit: curve.fit, peaksText: curve.peaksText,
                           cappedRuns: curve.depths.reduce(0) { $0 + $1.cappedRuns })
             }
-            row.leftOutRuns = curve.depths.reduce(0) { $0 + $1.divergedRuns + $1.collapsedRuns }
+            row.leftOutRuns = curve.divergedRunCount + curve.collapsedRunCount
             if let window = stabilityWindow {
                 let records = curve.depths.flatMap(\.records)
                 let replays = records.compactMap { record in chosen.peakEpoch(of: record).flatMap { RunSpec.replay(of: record, endEpoch: $0, window: window) } }

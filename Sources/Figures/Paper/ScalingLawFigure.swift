@@ -96,9 +96,9 @@ public struct Fig3Figure: FigureSpec {
             if let fit = curve.fit {
                 slopeSentences.append("\(dataset.displayName): slope \(fit.summary)")
             }
-            let collapsed = curve.depths.reduce(0) { $0 + $1.collapsedRuns }
+            let collapsed = curve.collapsedRunCount
             notes.append("\(dataset.displayName): l* per depth and seed (training probe): \(curve.peaksText). "
-                + "Runs that hit the epoch cap above the loss threshold: \(curve.depths.reduce(0) { $0 + $1.cappedRuns }); diverged (left out): \(curve.depths.reduce(0) { $0 + $1.divergedRuns })"
+                + "Runs that hit the epoch cap above the loss threshold: \(curve.depths.reduce(0) { $0 + $1.cappedRuns }); diverged (left out): \(curve.divergedRunCount)"
                 + (collapsed > 0 ? "; at the cap with train accuracy below twice chance (collapsed, left out): \(collapsed)" : "") + ". "
                 + "Training wall time \(NumberText.format(curve.trainingSeconds / 60)) min (summed over runs).")
             if let perOutput = curve.perOutputCentringSentence {

@@ -77,11 +77,15 @@ public struct RunOutcomes {
     /// The outcome of `spec`; nil when it was never run (e.g. not reached after an interruption).
     public subscript(spec: RunSpec) -> RunOutcome? { byHash[spec.configurationHash] }
 
-    /// The first interruption (Ctrl-C) among the outcomes, which the figure rethrows so that the
-    /// same command resumes.
+    /// The interruption (Ctrl-C, SIGTERM) among the outcomes, which the figure rethrows so that the
+    /// same command resumes: a run that stopped and wrote its checkpoint when there is one (its
+    /// message names the checkpoint), else a run that was never started.
     public var interruption: RunError? {
-        for outcome in byHash.values { if case let .failed(error as RunError) = outcome { return error } }
-        return nil
+        let errors = byHash.values.compactMap { outcome -> RunError? in
+            if case let .failed(error as RunError) = outcome { return error }
+            return nil
+        }
+        return RunError.mostInformative(errors)
     }
 }
 

@@ -26,15 +26,27 @@ public enum SharedRunBatch {
         var planning = context
         planning.log = { _ in }  // a figure's lines ("cached result …") are written once, when it is drawn
         let plan = RunPlanner.plan(figures, in: planning, options: [])
-        let unfinished = plan.unfinished.map(\.spec)
+        // A run whose dataset is not on this machine is left to its figure, which names the missing files.
+        var present: [DatasetName: Bool] = [:]
+        let entries = plan.unfinished.filter { entry in
+            let dataset = entry.spec.dataset
+            if present[dataset] == nil {
+                present[dataset] = DatasetLocator.availability(of: dataset, dataDirectory: context.dataDirectory).isPresent
+            }
+            return present[dataset] ?? false
+        }
+        let unfinished = entries.map(\.spec)
         guard unfinished.count > 1 else { return 0 }
-        context.log("[runs] training the \(unfinished.count) unfinished runs of \(figures.count) figures first, "
+        let figureCount = Set(entries.flatMap(\.figures)).count
+        context.log("[runs] training the \(unfinished.count) unfinished runs of \(figureCount) figures first, "
             + "longest expected first, \(context.jobs) at once")
         var batch = context
         batch.integrity = RunIntegrityLog()  // the figures check and report their records themselves
-        for case let .failure(error) in batch.run(unfinished) {
-            if let stopped = error as? RunError { throw stopped }  // every RunError is a stop request
+        let stops = batch.run(unfinished).compactMap { result -> RunError? in
+            if case let .failure(error) = result { return error as? RunError }  // every RunError is a stop request
+            return nil
         }
+        if let stop = RunError.mostInformative(stops) { throw stop }
         return unfinished.count
     }
 }
