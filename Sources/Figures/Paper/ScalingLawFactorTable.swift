@@ -73,8 +73,6 @@ public struct ScalingLawFactorTable: Sendable {
 
     /// The rows, in the order of docs/factor-table.md.
     public var rows: [Row]
-    /// Factors that have no row because the engine cannot express them, with the reason.
-    public var notBuilt: [(factor: String, reason: String)]
 
     /// Reads every row's runs from the first of `caches` that holds each record. With a
     /// `stabilityWindow`, each row also gets ``Stability`` from the replays of its runs; replays
@@ -146,7 +144,6 @@ public struct ScalingLawFactorTable: Sendable {
             }
             return row
         }
-        notBuilt = []
     }
 
     /// The table as Markdown, with the intervals as numbers.
@@ -163,9 +160,6 @@ public struct ScalingLawFactorTable: Sendable {
             let r2 = row.fit.map { NumberText.format($0.free.rSquared) } ?? "—"
             lines.append("| \(row.factor) | `\(row.protocolName)` | \(row.centring.rawValue) | \(row.runsFound)/\(row.runsPlanned) | \(slope) | "
                 + "\(interval(row.fit?.bootstrapInterval)) | \(interval(row.fit?.olsInterval)) | \(r2) | \(row.cappedRuns) | \(row.leftOutRuns) | \(row.peaksText) |")
-        }
-        for missing in notBuilt {
-            lines.append("| \(missing.factor) | — | — | — | not built | — | — | — | — | — | \(missing.reason) |")
         }
         let stable = rows.filter { $0.stability != nil }
         if !stable.isEmpty {
