@@ -162,6 +162,30 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(ClusterBootstrap.quantile([5], 0.9), 5)
     }
 
+    /// One seed per depth at five depths, as a partial authors'-protocol curve: the percentile
+    /// bootstrap over the five points is narrower than the OLS t-interval at the lower end, and the
+    /// verdict's interval takes the wider end of each.
+    func testVerdictIntervalIsTheHullOfTheBootstrapAndOLSIntervals() throws {
+        let points = zip([10, 20, 30, 40, 50], [3, 5, 7, 12, 12]).map { PeakPoint(depth: $0.0, seed: 1, peakLayer: $0.1) }
+        let fit = try ScalingLawFit(points: points, bootstrapResamples: 2000, bootstrapSeed: 0)
+        let bootstrap = try XCTUnwrap(fit.bootstrapInterval)
+        // The OLS interval written out: slope ± t(0.975, 3) · SE, t = 3.1824463052837078.
+        let x = points.map { log(Double($0.depth)) }, y = points.map { log(Double($0.peakLayer)) }
+        let mx = x.reduce(0, +) / 5, my = y.reduce(0, +) / 5
+        let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        let slope = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / sxx
+        let residual = zip(x, y).reduce(0) { $0 + pow($1.1 - my - slope * ($1.0 - mx), 2) }
+        let halfWidth = 3.1824463052837078 * (residual / 3 / sxx).squareRoot()
+        XCTAssertLessThan(slope - halfWidth, bootstrap.lowerBound, "the case must be one where the two differ")
+        let hull = try XCTUnwrap(fit.verdictInterval)
+        XCTAssertEqual(hull.lowerBound, slope - halfWidth, accuracy: 1e-9)
+        XCTAssertEqual(hull.upperBound, max(slope + halfWidth, bootstrap.upperBound), accuracy: 1e-9)
+        // Without a bootstrap the OLS interval alone.
+        let olsOnly = try ScalingLawFit(points: points, bootstrapResamples: 0)
+        XCTAssertEqual(try XCTUnwrap(olsOnly.verdictInterval).lowerBound, slope - halfWidth, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(olsOnly.verdictInterval).upperBound, slope + halfWidth, accuracy: 1e-9)
+    }
+
     func testFitNeedsTwoDepths() {
         XCTAssertThrowsError(try ScalingLawFit(points: [PeakPoint(depth: 10, seed: 0, peakLayer: 3),
                                                         PeakPoint(depth: 10, seed: 1, peakLayer: 4)]))

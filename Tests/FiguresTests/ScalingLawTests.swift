@@ -129,6 +129,13 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertEqual(measurements[0].value ?? .nan, expectedSlope, accuracy: 1e-12)
         XCTAssertNil(measurements[0].partialBecause)
         XCTAssertNil(curve.completenessSentence)
+        // The verdict's interval is the hull of the bootstrap and OLS intervals, and the detail lists l*.
+        let fit = try XCTUnwrap(curve.fit)
+        let ols = try XCTUnwrap(fit.olsInterval), bootstrap = try XCTUnwrap(fit.bootstrapInterval)
+        XCTAssertEqual(measurements[0].method, .clusterBootstrapOrOLS)
+        XCTAssertEqual(measurements[0].interval?.lower, min(ols.lowerBound, bootstrap.lowerBound))
+        XCTAssertEqual(measurements[0].interval?.upper, max(ols.upperBound, bootstrap.upperBound))
+        XCTAssertTrue(measurements[0].detail.contains("l* 10: 3, 4; 20: 7;"), measurements[0].detail)
         // The band belongs to the chosen quick protocol only; protocol "t" is another one.
         XCTAssertNil(measurements[2].value)
         XCTAssertTrue(measurements[2].notRunReason?.contains("protocol 't'") ?? false, measurements[2].notRunReason ?? "")

@@ -73,9 +73,9 @@ enum ScalingLawClaims {
          quickBand(dataset, profile: profile, family: family)].compactMap { $0 }
     }
 
-    /// The slope's uncertainty: the fit's cluster-bootstrap interval over its (depth, seed) points.
+    /// The slope's uncertainty: the hull of the fit's cluster-bootstrap and OLS intervals over its (depth, seed) points (``ScalingLawFit/verdictInterval``).
     static func uncertainty(_ fit: ScalingLawFit) -> Uncertainty {
-        .bootstrap(.clusterBootstrap, fit.bootstrapInterval, sampleSize: fit.pointCount)
+        .bootstrap(.clusterBootstrapOrOLS, fit.verdictInterval, sampleSize: fit.pointCount)
     }
 
     /// The measurements one curve gives.
@@ -95,7 +95,7 @@ enum ScalingLawClaims {
         if let slopeId = slope(dataset, profile: profile, family: family) {
             result.append(ClaimMeasurement(
                 claimId: slopeId, value: fit.free.slope, uncertainty: uncertainty(fit),
-                detail: "OLS of log l* on log L: \(fit.summary); t = (slope − 3/5)/SE = \(t); protocol '\(curve.protocolUsed.name)'; "
+                detail: "OLS of log l* on log L: \(fit.summary); l* \(curve.peaksText); t = (slope − 3/5)/SE = \(t); protocol '\(curve.protocolUsed.name)'; "
                     + "\(capped) run(s) stopped at the epoch cap above the loss threshold" + partial,
                 partialBecause: curve.completenessSentence, protocolChangedBecause: changed))
         }

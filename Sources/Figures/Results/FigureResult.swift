@@ -18,6 +18,9 @@ public struct ConfidenceInterval: Codable, Equatable, Sendable {
 public enum UncertaintyMethod: String, Codable, Sendable, CaseIterable {
     /// Percentile interval of a cluster bootstrap over depths, then seeds within each depth.
     case clusterBootstrap = "cluster-bootstrap"
+    /// The hull of a cluster-bootstrap percentile interval and the exact OLS t-interval of a
+    /// fitted slope (``ScalingLawFit/verdictInterval``): the wider of the two at each end.
+    case clusterBootstrapOrOLS = "cluster-bootstrap-or-ols"
     /// Percentile interval of a bootstrap of paired differences (same depth and seed under
     /// two protocols), resampling depths, then pairs within each depth.
     case pairedBootstrap = "paired-bootstrap"
@@ -40,6 +43,7 @@ public enum UncertaintyMethod: String, Codable, Sendable, CaseIterable {
     public var text: String {
         switch self {
         case .clusterBootstrap: return "cluster bootstrap"
+        case .clusterBootstrapOrOLS: return "cluster bootstrap ∪ OLS"
         case .pairedBootstrap: return "paired bootstrap"
         case .runBootstrap: return "bootstrap over runs"
         case .testSetBootstrap: return "bootstrap over test images"
