@@ -49,7 +49,7 @@ def main(argv):
             if claim not in b or claim not in a:
                 differences.append(f"{key} {claim}: only in {'after' if claim in a else 'before'}")
                 continue
-            for field in ("value", "detail", "notRunReason", "partialBecause", "protocolChangedBecause"):
+            for field in ("value", "interval", "sampleSize", "method", "detail", "notRunReason", "partialBecause", "protocolChangedBecause"):
                 if b[claim].get(field) != a[claim].get(field):
                     differences.append(f"{key} {claim}.{field}: {b[claim].get(field)!r} -> {a[claim].get(field)!r}")
             added |= set(a[claim]) - set(b[claim])

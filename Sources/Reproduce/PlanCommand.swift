@@ -3,15 +3,16 @@ import Core
 import Figures
 import Foundation
 
-/// `reproduce plan <id>...`: the training runs figures need, an upper bound on their cost and whether they are cached.
+/// `reproduce plan <id>...`: the training runs figures need, their cost to the epoch cap and whether they are cached.
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "List every training run the figures need, with its hash, cost bound (each run to its epoch cap) and whether it is finished in --cache (trains nothing).",
+        abstract: "List every training run the figures need, with its hash, cost to the epoch cap and whether it is finished in --cache (trains nothing).",
         discussion: HelpText.reflow("""
-            The cost is an upper bound on the wall time on one core of this project's build machine
-            (flop per step × steps, with every run counted to its stopping rule's limit, the epoch
-            cap; a run that stops at a loss threshold usually takes a fraction of it; docs/cluster.md). --calibrate DIR refits
+            The cost is the cost model's estimate of the wall time on one core of this project's
+            build machine with every run taken to its stopping rule's limit, the epoch cap (flop per
+            step × steps; docs/cluster.md): a run that stops at a loss threshold usually takes a
+            fraction of it, and the model itself errs by about 25% (median). --calibrate DIR refits
             the cost model on the finished records in DIR (repeatable) and reports its error
             against their measured wall times. --json FILE writes the plan with the full
             specifications: 'reproduce run-spec HASH --plan FILE' trains one of them.
@@ -70,7 +71,7 @@ struct PlanCommand: ParsableCommand {
 
     /// The plan as aligned lines, longest run first, with totals.
     static func table(_ plan: RunPlan) -> [String] {
-        var lines = ["hash              at most      cached  run (figures)"]
+        var lines = ["hash              to the cap   cached  run (figures)"]
         for entry in plan.entries {
             lines.append("\(entry.hash)  \(durationText(entry.expectedSeconds).padding(toLength: 11, withPad: " ", startingAt: 0))  "
                          + "\((entry.finished ? "yes" : "no").padding(toLength: 6, withPad: " ", startingAt: 0))  "
@@ -78,9 +79,9 @@ struct PlanCommand: ParsableCommand {
         }
         let total = plan.entries.reduce(0) { $0 + $1.expectedSeconds }
         let left = plan.unfinished.reduce(0) { $0 + $1.expectedSeconds }
-        lines.append("\(plan.entries.count) runs, \(plan.entries.count - plan.unfinished.count) finished; at most "
-                     + "\(durationText(total)) of one core in all, \(durationText(left)) still to train (the longest \(durationText(plan.unfinished.first?.expectedSeconds ?? 0))); "
-                     + "bounds: each run counted to its stopping rule's limit (epoch cap), which runs that stop at a loss threshold seldom reach")
+        lines.append("\(plan.entries.count) runs, \(plan.entries.count - plan.unfinished.count) finished; "
+                     + "\(durationText(total)) of one core in all, \(durationText(left)) still to train (the longest \(durationText(plan.unfinished.first?.expectedSeconds ?? 0))), "
+                     + "each run taken to its epoch cap (cost-model estimate); runs that stop at a loss threshold take a fraction of it")
         return lines
     }
 }

@@ -165,7 +165,7 @@ final class AnalysisTests: XCTestCase {
     /// One seed per depth at five depths, as a partial authors'-protocol curve: the percentile
     /// bootstrap over the five points is narrower than the OLS t-interval at the lower end, and the
     /// verdict's interval takes the wider end of each.
-    func testVerdictIntervalIsTheHullOfTheBootstrapAndOLSIntervals() throws {
+    func testVerdictIntervalIsTheHullOfTheBootstrapAndDepthMeansIntervals() throws {
         let points = zip([10, 20, 30, 40, 50], [3, 5, 7, 12, 12]).map { PeakPoint(depth: $0.0, seed: 1, peakLayer: $0.1) }
         let fit = try ScalingLawFit(points: points, bootstrapResamples: 2000, bootstrapSeed: 0)
         let bootstrap = try XCTUnwrap(fit.bootstrapInterval)
@@ -180,10 +180,40 @@ final class AnalysisTests: XCTestCase {
         let hull = try XCTUnwrap(fit.verdictInterval)
         XCTAssertEqual(hull.lowerBound, slope - halfWidth, accuracy: 1e-9)
         XCTAssertEqual(hull.upperBound, max(slope + halfWidth, bootstrap.upperBound), accuracy: 1e-9)
-        // Without a bootstrap the OLS interval alone.
-        let olsOnly = try ScalingLawFit(points: points, bootstrapResamples: 0)
-        XCTAssertEqual(try XCTUnwrap(olsOnly.verdictInterval).lowerBound, slope - halfWidth, accuracy: 1e-9)
-        XCTAssertEqual(try XCTUnwrap(olsOnly.verdictInterval).upperBound, slope + halfWidth, accuracy: 1e-9)
+        // With one seed per depth the depth-means interval is the OLS interval.
+        let means = try XCTUnwrap(fit.depthMeansInterval)
+        XCTAssertEqual(means.lowerBound, slope - halfWidth, accuracy: 1e-9)
+        XCTAssertEqual(means.upperBound, slope + halfWidth, accuracy: 1e-9)
+        // Without a bootstrap the depth-means interval alone.
+        let noBootstrap = try ScalingLawFit(points: points, bootstrapResamples: 0)
+        XCTAssertEqual(try XCTUnwrap(noBootstrap.verdictInterval).lowerBound, slope - halfWidth, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(noBootstrap.verdictInterval).upperBound, slope + halfWidth, accuracy: 1e-9)
+    }
+
+    /// Two seeds per depth whose depths scatter about the line as a whole: the depth-means
+    /// interval (the line through the five means, t with 3 degrees of freedom) is wider than the
+    /// all-points OLS interval (t with 8), which counts each seed as independent evidence.
+    func testDepthMeansIntervalIsTheLineThroughTheMeans() throws {
+        let layers = [[3, 3], [6, 7], [7, 6], [14, 13], [12, 12]]
+        let depths = [10, 20, 30, 40, 50]
+        let points = zip(depths, layers).flatMap { depth, pair in pair.enumerated().map { PeakPoint(depth: depth, seed: UInt64($0.offset), peakLayer: $0.element) } }
+        let fit = try ScalingLawFit(points: points, bootstrapResamples: 0)
+        // The line through the means, written out (unweighted: every depth has two seeds).
+        let x = depths.map { log(Double($0)) }
+        let y = layers.map { (log(Double($0[0])) + log(Double($0[1]))) / 2 }
+        let mx = x.reduce(0, +) / 5, my = y.reduce(0, +) / 5
+        let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        let slope = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / sxx
+        let residual = zip(x, y).reduce(0) { $0 + pow($1.1 - my - slope * ($1.0 - mx), 2) }
+        let halfWidth = 3.1824463052837078 * (residual / 3 / sxx).squareRoot()
+        XCTAssertEqual(fit.free.slope, slope, accuracy: 1e-12, "with equal seeds per depth the means' line is the free fit")
+        let means = try XCTUnwrap(fit.depthMeansInterval)
+        XCTAssertEqual(means.lowerBound, slope - halfWidth, accuracy: 1e-9)
+        XCTAssertEqual(means.upperBound, slope + halfWidth, accuracy: 1e-9)
+        let ols = try XCTUnwrap(fit.olsInterval)
+        XCTAssertLessThan(ols.upperBound - ols.lowerBound, means.upperBound - means.lowerBound)
+        XCTAssertEqual(fit.verdictInterval, means, "without a bootstrap the verdict uses the depth-means interval, not OLS")
+        XCTAssertNil(try ScalingLawFit(points: Array(points.prefix(4)), bootstrapResamples: 0).depthMeansInterval, "two depths: no degrees of freedom")
     }
 
     func testFitNeedsTwoDepths() {

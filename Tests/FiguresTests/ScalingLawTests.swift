@@ -129,10 +129,11 @@ final class ScalingLawTests: XCTestCase {
         XCTAssertEqual(measurements[0].value ?? .nan, expectedSlope, accuracy: 1e-12)
         XCTAssertNil(measurements[0].partialBecause)
         XCTAssertNil(curve.completenessSentence)
-        // The verdict's interval is the hull of the bootstrap and OLS intervals, and the detail lists l*.
+        // The verdict's interval is the fit's hull (two depths: bootstrap and OLS), and the detail lists l*.
         let fit = try XCTUnwrap(curve.fit)
         let ols = try XCTUnwrap(fit.olsInterval), bootstrap = try XCTUnwrap(fit.bootstrapInterval)
-        XCTAssertEqual(measurements[0].method, .clusterBootstrapOrOLS)
+        XCTAssertNil(fit.depthMeansInterval)
+        XCTAssertEqual(measurements[0].method, .clusterBootstrapOrDepthMeansT)
         XCTAssertEqual(measurements[0].interval?.lower, min(ols.lowerBound, bootstrap.lowerBound))
         XCTAssertEqual(measurements[0].interval?.upper, max(ols.upperBound, bootstrap.upperBound))
         XCTAssertTrue(measurements[0].detail.contains("l* 10: 3, 4; 20: 7;"), measurements[0].detail)
@@ -200,6 +201,13 @@ final class ScalingLawTests: XCTestCase {
         // Depth 30 (present only in a, with a large l*) does not enter: C over depths 10 and 20 only.
         XCTAssertEqual(shift.base, (log(2.0) - 0.6 * log(10.0) + log(4.0) - 0.6 * log(20.0)) / 2, accuracy: 1e-12)
         XCTAssertEqual(shift.shift, (log(3.0 / 2) + log(5.0 / 4)) / 2, accuracy: 1e-12)
+        // The paired t-interval over the two depths' differences, written out: mean ± t(0.975, 1)·s/√2.
+        let d = [log(3.0 / 2), log(5.0 / 4)]
+        let s = abs(d[0] - d[1]) / 2.0.squareRoot()
+        let t = try XCTUnwrap(shift.depthMeansInterval)
+        XCTAssertEqual(t.lowerBound, shift.shift - 12.706204736174698 * s / 2.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(t.upperBound, shift.shift + 12.706204736174698 * s / 2.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(shift.verdictInterval, t, "two depths: the bootstrap's range lies inside the t-interval")
         let lonely = ScalingLawCurve(protocolUsed: varied, baseSeed: 1, results: [
             .success(record(variedSpecs[0], peak: 3)), .failure(RunSchedulerError.notInCache(variedSpecs[1].label)),
             .failure(RunSchedulerError.notInCache(variedSpecs[2].label)),

@@ -22,6 +22,9 @@ public struct ScalingLawFit: Codable, Equatable, Sendable {
     public let olsInterval: ClosedRange<Double>?
     /// Cluster-bootstrap 95% interval for the slope (nil with fewer than two distinct depths).
     public let bootstrapInterval: ClosedRange<Double>?
+    /// Exact 95% t-interval of the slope through the depths' mean log l* (``depthMeansInterval(groups:level:)``;
+    /// nil with fewer than three depths, and in fits stored before it existed).
+    public let depthMeansInterval: ClosedRange<Double>?
     /// C of log l* = (3/5) log L + C.
     public let fixedSlopeIntercept: Double
     /// RMS residual of the fixed-slope fit, in log l* units.
@@ -61,25 +64,54 @@ public struct ScalingLawFit: Codable, Equatable, Sendable {
             .sorted { $0[0].depth < $1[0].depth }
         depthCount = groups.count
         bootstrapInterval = Self.clusterBootstrap(groups: groups, resamples: bootstrapResamples, seed: bootstrapSeed)
+        depthMeansInterval = Self.depthMeansInterval(groups: groups)
     }
 
     /// The interval a verdict on the slope uses: the hull of ``bootstrapInterval`` and
-    /// ``olsInterval`` (at each end the wider of the two; either alone when the other is nil).
+    /// ``depthMeansInterval`` (at each end the wider of the two; either alone when the other is
+    /// nil, and ``olsInterval`` in place of the depth-means interval at two depths).
     ///
-    /// Each of the two under-covers where the other does not (docs/verdicts.md,
-    /// `scripts/interval_coverage.py`). With one seed per depth the percentile bootstrap over
-    /// 5–10 depths is too narrow (87–94% coverage of a nominal 95%), while the OLS interval
-    /// treats the seeds of one depth as independent and is too narrow when the depths themselves
-    /// scatter about the line (67–78%). The hull covers at least as often as either in every
-    /// case, so a verdict is decided only where both intervals agree.
+    /// Each of the two covers where the other may not (docs/verdicts.md,
+    /// `scripts/interval_coverage.py`): with one seed per depth the percentile bootstrap over
+    /// 5–10 depths is too narrow (87–94% coverage of a nominal 95%), where the depth-means
+    /// t-interval is exact; the bootstrap also guards against l* that are not normal about the
+    /// line (integer layers, a depth whose seeds split between two peaks). A verdict is decided
+    /// only where both agree.
     public var verdictInterval: ClosedRange<Double>? {
-        switch (bootstrapInterval, olsInterval) {
-        case let (bootstrap?, ols?):
-            return min(bootstrap.lowerBound, ols.lowerBound)...max(bootstrap.upperBound, ols.upperBound)
+        switch (bootstrapInterval, depthMeansInterval ?? olsInterval) {
+        case let (bootstrap?, t?):
+            return min(bootstrap.lowerBound, t.lowerBound)...max(bootstrap.upperBound, t.upperBound)
         case let (bootstrap?, nil): return bootstrap
-        case let (nil, ols?): return ols
+        case let (nil, t?): return t
         case (nil, nil): return nil
         }
+    }
+
+    /// The exact 95% t-interval of the slope of the line through each depth's mean log l*,
+    /// weighted by its number of seeds (so the slope is the free fit's), with G − 2 degrees of
+    /// freedom for G depths; nil below three depths. Exact when the depths' means scatter
+    /// normally about the line with a common variance, whether the scatter is the seeds' or the
+    /// depths' own (a depth effect, which the all-points OLS interval ignores); with one seed per
+    /// depth it is the OLS interval.
+    static func depthMeansInterval(groups: [[PeakPoint]], level: Double = 0.95) -> ClosedRange<Double>? {
+        guard groups.count > 2 else { return nil }
+        let x = groups.map { log(Double($0[0].depth)) }
+        let y = groups.map { group in group.reduce(0) { $0 + log(Double($1.peakLayer)) } / Double(group.count) }
+        let w = groups.map { Double($0.count) }
+        let totalWeight = w.reduce(0, +)
+        let meanX = zip(w, x).reduce(0) { $0 + $1.0 * $1.1 } / totalWeight
+        let meanY = zip(w, y).reduce(0) { $0 + $1.0 * $1.1 } / totalWeight
+        var sxx = 0.0, sxy = 0.0
+        for g in groups.indices {
+            sxx += w[g] * (x[g] - meanX) * (x[g] - meanX)
+            sxy += w[g] * (x[g] - meanX) * (y[g] - meanY)
+        }
+        guard sxx > 0 else { return nil }
+        let slope = sxy / sxx
+        let residual = groups.indices.reduce(0) { $0 + w[$1] * pow(y[$1] - meanY - slope * (x[$1] - meanX), 2) }
+        let degrees = Double(groups.count - 2)
+        let halfWidth = StudentT.quantile(0.5 + level / 2, degreesOfFreedom: degrees) * (residual / degrees / sxx).squareRoot()
+        return (slope - halfWidth)...(slope + halfWidth)
     }
 
     /// Percentile 95% interval of the OLS slope over cluster-bootstrap resamples (see ``ClusterBootstrap``).

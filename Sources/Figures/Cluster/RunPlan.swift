@@ -23,7 +23,7 @@ public final class RunSpecCollector: @unchecked Sendable {
     }
 }
 
-/// Every training run a set of figures needs, with its expected cost and whether the cache
+/// Every training run a set of figures needs, with its cost to the epoch cap and whether the cache
 /// already holds its finished record: what `reproduce plan` prints and writes, and what a
 /// cluster task reads its spec from (`reproduce run-spec HASH --plan FILE`).
 public struct RunPlan: Codable, Equatable, Sendable {

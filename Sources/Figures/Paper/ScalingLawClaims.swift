@@ -73,9 +73,9 @@ enum ScalingLawClaims {
          quickBand(dataset, profile: profile, family: family)].compactMap { $0 }
     }
 
-    /// The slope's uncertainty: the hull of the fit's cluster-bootstrap and OLS intervals over its (depth, seed) points (``ScalingLawFit/verdictInterval``).
+    /// The slope's uncertainty: the hull of the fit's cluster-bootstrap and depth-means t-intervals (``ScalingLawFit/verdictInterval``), over its (depth, seed) points.
     static func uncertainty(_ fit: ScalingLawFit) -> Uncertainty {
-        .bootstrap(.clusterBootstrapOrOLS, fit.verdictInterval, sampleSize: fit.pointCount)
+        .bootstrap(.clusterBootstrapOrDepthMeansT, fit.verdictInterval, sampleSize: fit.pointCount)
     }
 
     /// The measurements one curve gives.
@@ -147,13 +147,13 @@ enum ScalingLawClaims {
                 "Protocol '\(family.rawValue)': what the authors' public code ran (docs/authors-protocol.md names the commit and every setting), not the paper's text. "
                     + "l* is the argmax over layers of A_l (\(centringText), as nngeometry's centering=True) on the training probe, measured at the first epoch end where the running average of the minibatch losses "
                     + "had been below 0.1 at two consecutive epoch ends; ties go to the shallower layer.",
-                "The slope's 95% interval is a cluster bootstrap (2000 resamples: depths with replacement, then seeds within each depth; percentile interval); the exact OLS interval is given beside it.",
+                "The slope's verdict uses the hull of two 95% intervals: a cluster bootstrap (2000 resamples: depths with replacement, then seeds within each depth; percentile interval) and the exact t-interval of the line through the depths' mean log l* (depth count − 2 degrees of freedom); with one seed per depth the bootstrap alone is too narrow (docs/verdicts.md). The all-points OLS interval is given beside them.",
                 "Each seed is a fresh network: the authors' script's five repeats keep training the same network objects, so it has in effect one network per depth.",
             ]
         }
         var notes = [
             "l* is the argmax over layers of A_l measured once, at the stop, on the class-balanced training probe (\(centringText)); ties go to the shallower layer. The test-probe slope is given for comparison.",
-            "The slope's 95% interval is a cluster bootstrap (2000 resamples: depths with replacement, then seeds within each depth with replacement; percentile interval); the exact OLS interval, which treats every (depth, seed) point as independent, is given beside it.",
+            "The slope's verdict uses the hull of two 95% intervals: a cluster bootstrap (2000 resamples: depths with replacement, then seeds within each depth with replacement; percentile interval) and the exact t-interval of the line through the depths' mean log l* (depth count − 2 degrees of freedom; docs/verdicts.md). The all-points OLS interval, which treats every (depth, seed) point as independent, is given beside them.",
             "Weight decay 5·10⁻⁴ and momentum 0.9 are assumptions (the paper says 'SGD with momentum and weight decay' but gives no values), the engine's documented defaults; the authors' Fig 3 script uses no weight decay (--protocol authors).",
         ]
         if profile == .quick {

@@ -270,9 +270,9 @@ public struct ScalingLawCurve: Sendable {
                                  y: lineX.map { exp(fit.fixedSlopeIntercept) * pow($0, 0.6) },
                                  style: SeriesStyle(color: .ink, lineWidth: 1.2, dash: [5, 3])))
             func two(_ value: Double) -> String { String(format: "%.2f", value) }
-            let ci = fit.bootstrapInterval.map { "[\(two($0.lowerBound)), \(two($0.upperBound))]" } ?? "—"
+            let ci = fit.verdictInterval.map { "[\(two($0.lowerBound)), \(two($0.upperBound))]" } ?? "—"
             annotations.append(TextAnnotation(
-                text: "slope \(two(fit.free.slope)), 95% CI \(ci) (bootstrap), R^{2} = \(two(fit.free.rSquared))",
+                text: "slope \(two(fit.free.slope)), 95% CI \(ci) (bootstrap ∪ depth-means t), R^{2} = \(two(fit.free.rSquared))",
                 position: .relative(x: 0.03, y: 0.97), anchor: .topLeft))
         }
         return Panel(

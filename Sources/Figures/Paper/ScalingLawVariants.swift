@@ -31,6 +31,11 @@ public struct Fig8Figure: FigureSpec {
             : (.fig8InterceptLowerLearningRate, .fig8InterceptLargerBatch)
     }
 
+    /// "[−0.43, 0.19]", or "—" for no interval.
+    static func rangeText(_ range: ClosedRange<Double>?) -> String {
+        range.map { "[\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "—"
+    }
+
     public func content(in context: FigureContext) throws -> FigureContent {
         let protocols = try Self.protocols(profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
                                            candidate: context.calibrationCandidate)
@@ -64,8 +69,9 @@ public struct Fig8Figure: FigureSpec {
                 if let shift = InterceptShift(base: curves[0], varied: curves[index], bootstrapSeed: context.seed) {
                     measurements.append(ClaimMeasurement(
                         claimId: id, value: shift.shift,
-                        uncertainty: .bootstrap(.pairedBootstrap, shift.bootstrapInterval, sampleSize: shift.pairCount),
-                        detail: "C(\(letter)) − C(a) with C = mean of log l* − (3/5) log L (the least-squares intercept of slope 3/5) over the "
+                        uncertainty: .bootstrap(.pairedBootstrapOrDepthMeansT, shift.verdictInterval, sampleSize: shift.pairCount),
+                        detail: "C(\(letter)) − C(a) with C = mean of log l* − (3/5) log L (the least-squares intercept of slope 3/5) "
+                            + "(95% CI: paired bootstrap \(Self.rangeText(shift.bootstrapInterval)), depth-means t \(Self.rangeText(shift.depthMeansInterval))) over the "
                             + "\(shift.pairCount) (depth, seed) pairs at \(shift.depthCount) depths that both protocols finished: "
                             + "C(a) = \(NumberText.format(shift.base)), C(\(letter)) = \(NumberText.format(shift.varied)); "
                             + "free slopes over all their runs \(curves.map { $0.fit.map { NumberText.format($0.free.slope) } ?? "—" }.joined(separator: ", "))",
@@ -130,6 +136,22 @@ struct InterceptShift: Equatable {
     /// see ``ScalingLawFit``); the shift of a resample is the mean of its log l*(varied) − log l*(base),
     /// since the 3/5 log L terms cancel within a pair. Nil with fewer than two depths.
     var bootstrapInterval: ClosedRange<Double>?
+    /// Exact 95% t-interval of the shift from the depths' mean differences, weighted by their
+    /// pair counts (so centred on ``shift``), with G − 1 degrees of freedom for G depths: exact
+    /// when the depths' means scatter normally about the shift with a common variance; with one
+    /// pair per depth, the textbook paired t-interval. Nil with fewer than two depths.
+    var depthMeansInterval: ClosedRange<Double>?
+    /// The interval the verdict uses: the hull of ``bootstrapInterval`` and ``depthMeansInterval``
+    /// (the wider at each end), as for the slope (``ScalingLawFit/verdictInterval``): with one pair
+    /// per depth the percentile bootstrap over 5 depths is too narrow (docs/verdicts.md).
+    var verdictInterval: ClosedRange<Double>? {
+        switch (bootstrapInterval, depthMeansInterval) {
+        case let (bootstrap?, t?): return min(bootstrap.lowerBound, t.lowerBound)...max(bootstrap.upperBound, t.upperBound)
+        case let (bootstrap?, nil): return bootstrap
+        case let (nil, t?): return t
+        case (nil, nil): return nil
+        }
+    }
 
     /// Nil when the shared pairs cover fewer than two depths.
     init?(base: ScalingLawCurve, varied: ScalingLawCurve, bootstrapResamples: Int = 2000, bootstrapSeed: UInt64 = 0) {
@@ -150,6 +172,20 @@ struct InterceptShift: Equatable {
         let differences = Dictionary(grouping: pairs, by: \.depth).sorted { $0.key < $1.key }
             .map { $0.value.map { log(Double($0.varied)) - log(Double($0.base)) } }
         bootstrapInterval = Self.clusterBootstrap(differences, resamples: bootstrapResamples, seed: bootstrapSeed)
+        depthMeansInterval = Self.depthMeansInterval(differences)
+    }
+
+    /// See ``depthMeansInterval``.
+    static func depthMeansInterval(_ groups: [[Double]], level: Double = 0.95) -> ClosedRange<Double>? {
+        guard groups.count >= 2 else { return nil }
+        let weights = groups.map { Double($0.count) }
+        let means = groups.map { $0.reduce(0, +) / Double($0.count) }
+        let total = weights.reduce(0, +)
+        let centre = zip(weights, means).reduce(0) { $0 + $1.0 * $1.1 } / total
+        let degrees = Double(groups.count - 1)
+        let variance = zip(weights, means).reduce(0) { $0 + $1.0 * ($1.1 - centre) * ($1.1 - centre) } / degrees
+        let halfWidth = StudentT.quantile(0.5 + level / 2, degreesOfFreedom: degrees) * (variance / total).squareRoot()
+        return (centre - halfWidth)...(centre + halfWidth)
     }
 
     /// Percentile 95% interval of the mean over cluster-bootstrap resamples of `groups` (see ``ClusterBootstrap``).

@@ -18,12 +18,15 @@ public struct ConfidenceInterval: Codable, Equatable, Sendable {
 public enum UncertaintyMethod: String, Codable, Sendable, CaseIterable {
     /// Percentile interval of a cluster bootstrap over depths, then seeds within each depth.
     case clusterBootstrap = "cluster-bootstrap"
-    /// The hull of a cluster-bootstrap percentile interval and the exact OLS t-interval of a
-    /// fitted slope (``ScalingLawFit/verdictInterval``): the wider of the two at each end.
-    case clusterBootstrapOrOLS = "cluster-bootstrap-or-ols"
+    /// The hull of a cluster-bootstrap percentile interval and the exact t-interval of the
+    /// slope through the depths' means (``ScalingLawFit/verdictInterval``): the wider of the two at each end.
+    case clusterBootstrapOrDepthMeansT = "cluster-bootstrap-or-depth-means-t"
     /// Percentile interval of a bootstrap of paired differences (same depth and seed under
     /// two protocols), resampling depths, then pairs within each depth.
     case pairedBootstrap = "paired-bootstrap"
+    /// The hull of a paired-bootstrap percentile interval and the exact t-interval of the depths'
+    /// mean paired differences (an intercept shift's verdict interval): the wider of the two at each end.
+    case pairedBootstrapOrDepthMeansT = "paired-bootstrap-or-depth-means-t"
     /// Percentile interval of a plain bootstrap over independent runs (the cells of a
     /// hyperparameter grid, or the runs of each of two groups resampled on their own).
     case runBootstrap = "run-bootstrap"
@@ -43,8 +46,9 @@ public enum UncertaintyMethod: String, Codable, Sendable, CaseIterable {
     public var text: String {
         switch self {
         case .clusterBootstrap: return "cluster bootstrap"
-        case .clusterBootstrapOrOLS: return "cluster bootstrap ∪ OLS"
+        case .clusterBootstrapOrDepthMeansT: return "cluster bootstrap ∪ depth-means t"
         case .pairedBootstrap: return "paired bootstrap"
+        case .pairedBootstrapOrDepthMeansT: return "paired bootstrap ∪ depth-means t"
         case .runBootstrap: return "bootstrap over runs"
         case .testSetBootstrap: return "bootstrap over test images"
         case .deterministic: return "deterministic"
