@@ -16,7 +16,7 @@ def measurements(path):
     data = json.load(open(path))
     out = {}
     for figure in data["figures"]:
-        key = (figure["id"], figure["profile"])
+        key = (figure["id"], figure["profile"], figure.get("protocolFamily") or "paper")
         out[key] = {m["claimId"]: m for m in figure["measurements"]}
         out[key]["__hashes__"] = sorted(figure["provenance"]["configurationHashes"])
     return out
