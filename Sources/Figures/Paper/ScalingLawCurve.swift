@@ -256,7 +256,7 @@ public struct ScalingLawCurve: Sendable {
         var series: [Series] = []
         let seedPoints = points
         series.append(Series(label: "l^{*} per seed", x: seedPoints.map { Double($0.depth) }, y: seedPoints.map { Double($0.peakLayer) },
-                             style: .scatter(PlotColor(hex: 0xFFFFFF), marker: .cross, size: 6)))
+                             style: .scatter(.ink, marker: .cross, size: 6)))
         series.append(Series(label: "geometric mean of l^{*}", x: depths.map { Double($0.setting.depth) },
                              y: depths.map { $0.geometricMeanPeak ?? .nan },
                              style: .scatter(PlotColor(hex: 0xE4572E), marker: .circle, size: 6)))
@@ -272,7 +272,7 @@ public struct ScalingLawCurve: Sendable {
             func two(_ value: Double) -> String { String(format: "%.2f", value) }
             let ci = fit.verdictInterval.map { "[\(two($0.lowerBound)), \(two($0.upperBound))]" } ?? "—"
             annotations.append(TextAnnotation(
-                text: "slope \(two(fit.free.slope)), 95% CI \(ci) (bootstrap ∪ depth-means t), R^{2} = \(two(fit.free.rSquared))",
+                text: "slope \(two(fit.free.slope)), 95% CI \(ci), R^{2} = \(two(fit.free.rSquared))",
                 position: .relative(x: 0.03, y: 0.97), anchor: .topLeft))
         }
         return Panel(

@@ -117,6 +117,7 @@ public struct Fig3Figure: FigureSpec {
                 Each column shows A_l / max_l A_l (mean over seeds; brighter = closer to the maximum), crosses mark l* = argmax_l A_l for each seed, \
                 red dots the geometric mean of l* over seeds. Solid: least-squares line of log l* on log L over all (depth, seed) points; \
                 dashed: slope 3/5 (Corollary 1) with its least-squares intercept C. \
+                The panel's 95% CI is the one the verdict uses: the hull of the cluster bootstrap and the depth-means t-interval (docs/verdicts.md). \
                 \(slopeSentences.joined(separator: ". ")). \
                 The paper's slope is 3/5 = 0.6; the infinite-width theory's own slope over L ∈ [10, 100] is 0.81 (figure 'theory', claim theory.equilibrium.slope.depths10to100). \
                 Whether the slope reproduces 3/5 is the verdict of the fig3 claims below; docs/calibration.md compares the quick protocol with the paper's and measures the quick slope's seed spread.
