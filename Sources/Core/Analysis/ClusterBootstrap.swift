@@ -53,3 +53,17 @@ public enum ClusterBootstrap {
         return sorted[lower] + fraction * (sorted[upper] - sorted[lower])
     }
 }
+
+extension ClosedRange where Bound == Double {
+    /// The smallest range holding both `a` and `b` (at each end the wider of the two); either
+    /// alone when the other is nil. How a verdict combines two intervals that each under-cover
+    /// in a different design (docs/verdicts.md).
+    public static func hull(_ a: ClosedRange<Double>?, _ b: ClosedRange<Double>?) -> ClosedRange<Double>? {
+        switch (a, b) {
+        case let (a?, b?): return Swift.min(a.lowerBound, b.lowerBound)...Swift.max(a.upperBound, b.upperBound)
+        case let (a?, nil): return a
+        case let (nil, b?): return b
+        case (nil, nil): return nil
+        }
+    }
+}

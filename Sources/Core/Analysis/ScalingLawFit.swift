@@ -77,15 +77,7 @@ public struct ScalingLawFit: Codable, Equatable, Sendable {
     /// t-interval is exact; the bootstrap also guards against l* that are not normal about the
     /// line (integer layers, a depth whose seeds split between two peaks). A verdict is decided
     /// only where both agree.
-    public var verdictInterval: ClosedRange<Double>? {
-        switch (bootstrapInterval, depthMeansInterval ?? olsInterval) {
-        case let (bootstrap?, t?):
-            return min(bootstrap.lowerBound, t.lowerBound)...max(bootstrap.upperBound, t.upperBound)
-        case let (bootstrap?, nil): return bootstrap
-        case let (nil, t?): return t
-        case (nil, nil): return nil
-        }
-    }
+    public var verdictInterval: ClosedRange<Double>? { .hull(bootstrapInterval, depthMeansInterval ?? olsInterval) }
 
     /// The exact 95% t-interval of the slope of the line through each depth's mean log l*,
     /// weighted by its number of seeds (so the slope is the free fit's), with G − 2 degrees of

@@ -144,14 +144,7 @@ struct InterceptShift: Equatable {
     /// The interval the verdict uses: the hull of ``bootstrapInterval`` and ``depthMeansInterval``
     /// (the wider at each end), as for the slope (``ScalingLawFit/verdictInterval``): with one pair
     /// per depth the percentile bootstrap over 5 depths is too narrow (docs/verdicts.md).
-    var verdictInterval: ClosedRange<Double>? {
-        switch (bootstrapInterval, depthMeansInterval) {
-        case let (bootstrap?, t?): return min(bootstrap.lowerBound, t.lowerBound)...max(bootstrap.upperBound, t.upperBound)
-        case let (bootstrap?, nil): return bootstrap
-        case let (nil, t?): return t
-        case (nil, nil): return nil
-        }
-    }
+    var verdictInterval: ClosedRange<Double>? { .hull(bootstrapInterval, depthMeansInterval) }
 
     /// Nil when the shared pairs cover fewer than two depths.
     init?(base: ScalingLawCurve, varied: ScalingLawCurve, bootstrapResamples: Int = 2000, bootstrapSeed: UInt64 = 0) {
