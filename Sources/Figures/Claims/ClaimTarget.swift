@@ -187,4 +187,9 @@ public enum NumberText {
         if text.contains("e") { text = String(format: "%.3g", value) }
         return text
     }
+
+    /// "[0.675, 2.483]": both ends as ``format(_:)``.
+    public static func range(_ range: ClosedRange<Double>) -> String {
+        "[\(format(range.lowerBound)), \(format(range.upperBound))]"
+    }
 }

@@ -266,7 +266,7 @@ struct GOFESummary {
                 let value = VectorStatistics.correlation(picked.map { p[$0] }, picked.map { m[$0] })
                 return value.isFinite ? value : nil
             }
-            let range = interval.map { "[\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "no interval"
+            let range = interval.map(NumberText.range) ?? "no interval"
             return "L\(l + 1): corr over steps \(NumberText.format(r)) \(range), predicted \(NumberText.format(meanPredicted[l])), measured \(NumberText.format(meanMeasured[l]))"
         }
         measurements.append(ClaimMeasurement(
@@ -280,7 +280,7 @@ struct GOFESummary {
         func rho(_ a: [[Double]], _ b: [[Double]]) -> String {
             let r = RankCorrelation.spearmanOfColumnMeans(predicted: Array(a.prefix(projectionRows)), measured: Array(b.prefix(projectionRows)),
                                                           resamples: resamples, seed: seed)
-            return NumberText.format(r.value) + (r.interval.map { " [\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "")
+            return NumberText.format(r.value) + (r.interval.map { " " + NumberText.range($0) } ?? "")
         }
         notes.append("Eq. 25, step by step (Spearman across layers of window means, bootstrap over steps): Eq. 25 against the growth of the numerator ỸᵀK_lỸ alone \(rho(predicted, projection)); Eq. 23's exact first line ‖M_l(I − ηH_w)ΨỸ‖²/‖M_lΨỸ‖² − 1 against the numerator's growth \(rho(eq23, projection)) and against A_l's \(rho(eq23, measured)). Window means per layer: Eq. 23 first line \(list(meanEq23)); measured numerator growth \(list(meanProjection)); Eq. 25 \(list(meanPredicted)); measured A_l growth \(list(meanMeasured)).")
         notes.append("Eq. 25 per layer (Pearson over steps with bootstrap interval over steps; window means): \(perLayer.joined(separator: "; ")). Spearman across layers \(NumberText.format(rank.value)).")

@@ -149,7 +149,7 @@ public struct ScalingLawFactorTable: Sendable {
     /// The table as Markdown, with the intervals as numbers.
     public var markdown: String {
         func interval(_ range: ClosedRange<Double>?) -> String {
-            range.map { "[\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "—"
+            range.map(NumberText.range) ?? "—"
         }
         var lines = [
             "| factor changed | protocol | centring | runs | slope | bootstrap 95% CI | OLS 95% CI | R² | capped | left out (diverged or at chance) | l* per depth (seeds) |",

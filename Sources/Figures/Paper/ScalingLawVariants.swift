@@ -31,11 +31,6 @@ public struct Fig8Figure: FigureSpec {
             : (.fig8InterceptLowerLearningRate, .fig8InterceptLargerBatch)
     }
 
-    /// "[−0.43, 0.19]", or "—" for no interval.
-    static func rangeText(_ range: ClosedRange<Double>?) -> String {
-        range.map { "[\(NumberText.format($0.lowerBound)), \(NumberText.format($0.upperBound))]" } ?? "—"
-    }
-
     public func content(in context: FigureContext) throws -> FigureContent {
         let protocols = try Self.protocols(profile: context.profile, seedsPerDepth: context.seedsPerDepth, depths: context.depths,
                                            candidate: context.calibrationCandidate)
@@ -71,7 +66,7 @@ public struct Fig8Figure: FigureSpec {
                         claimId: id, value: shift.shift,
                         uncertainty: .bootstrap(.pairedBootstrapOrDepthMeansT, shift.verdictInterval, sampleSize: shift.pairCount),
                         detail: "C(\(letter)) − C(a) with C = mean of log l* − (3/5) log L (the least-squares intercept of slope 3/5) "
-                            + "(95% CI: paired bootstrap \(Self.rangeText(shift.bootstrapInterval)), depth-means t \(Self.rangeText(shift.depthMeansInterval))) over the "
+                            + "(95% CI: paired bootstrap \(shift.bootstrapInterval.map(NumberText.range) ?? "—"), depth-means t \(shift.depthMeansInterval.map(NumberText.range) ?? "—")) over the "
                             + "\(shift.pairCount) (depth, seed) pairs at \(shift.depthCount) depths that both protocols finished: "
                             + "C(a) = \(NumberText.format(shift.base)), C(\(letter)) = \(NumberText.format(shift.varied)); "
                             + "free slopes over all their runs \(curves.map { $0.fit.map { NumberText.format($0.free.slope) } ?? "—" }.joined(separator: ", "))",
