@@ -192,4 +192,9 @@ public enum NumberText {
     public static func range(_ range: ClosedRange<Double>) -> String {
         "[\(format(range.lowerBound)), \(format(range.upperBound))]"
     }
+
+    /// ``range(_:)``, or "—" when there is no interval.
+    public static func rangeOrDash(_ range: ClosedRange<Double>?) -> String {
+        range.map(Self.range) ?? "—"
+    }
 }

@@ -148,9 +148,6 @@ public struct ScalingLawFactorTable: Sendable {
 
     /// The table as Markdown, with the intervals as numbers.
     public var markdown: String {
-        func interval(_ range: ClosedRange<Double>?) -> String {
-            range.map(NumberText.range) ?? "—"
-        }
         var lines = [
             "| factor changed | protocol | centring | runs | slope | bootstrap 95% CI | OLS 95% CI | R² | capped | left out (diverged or at chance) | l* per depth (seeds) |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -159,7 +156,7 @@ public struct ScalingLawFactorTable: Sendable {
             let slope = row.fit.map { NumberText.format($0.free.slope) } ?? "—"
             let r2 = row.fit.map { NumberText.format($0.free.rSquared) } ?? "—"
             lines.append("| \(row.factor) | `\(row.protocolName)` | \(row.centring.rawValue) | \(row.runsFound)/\(row.runsPlanned) | \(slope) | "
-                + "\(interval(row.fit?.bootstrapInterval)) | \(interval(row.fit?.olsInterval)) | \(r2) | \(row.cappedRuns) | \(row.leftOutRuns) | \(row.peaksText) |")
+                + "\(NumberText.rangeOrDash(row.fit?.bootstrapInterval)) | \(NumberText.rangeOrDash(row.fit?.olsInterval)) | \(r2) | \(row.cappedRuns) | \(row.leftOutRuns) | \(row.peaksText) |")
         }
         let stable = rows.filter { $0.stability != nil }
         if !stable.isEmpty {
@@ -170,8 +167,8 @@ public struct ScalingLawFactorTable: Sendable {
                 guard let stability = row.stability else { continue }
                 lines.append("| \(row.factor) | \(stability.window) | \(stability.replaysFound)/\(stability.replaysPlanned) | "
                     + "\(stability.medianSpreadWidth.map { NumberText.format($0) } ?? "—") | "
-                    + "\(stability.meanProfileFit.map { NumberText.format($0.free.slope) } ?? "—") | \(interval(stability.meanProfileFit?.bootstrapInterval)) | "
-                    + "\(stability.centroidFit.map { NumberText.format($0.slope) } ?? "—") | \(interval(stability.centroidFit?.slopeConfidenceInterval())) | "
+                    + "\(stability.meanProfileFit.map { NumberText.format($0.free.slope) } ?? "—") | \(NumberText.rangeOrDash(stability.meanProfileFit?.bootstrapInterval)) | "
+                    + "\(stability.centroidFit.map { NumberText.format($0.slope) } ?? "—") | \(NumberText.rangeOrDash(stability.centroidFit?.slopeConfidenceInterval())) | "
                     + "\(stability.spreadText) |")
             }
         }

@@ -66,7 +66,7 @@ public struct Fig8Figure: FigureSpec {
                         claimId: id, value: shift.shift,
                         uncertainty: .bootstrap(.pairedBootstrapOrDepthMeansT, shift.verdictInterval, sampleSize: shift.pairCount),
                         detail: "C(\(letter)) − C(a) with C = mean of log l* − (3/5) log L (the least-squares intercept of slope 3/5) "
-                            + "(95% CI: paired bootstrap \(shift.bootstrapInterval.map(NumberText.range) ?? "—"), depth-means t \(shift.depthMeansInterval.map(NumberText.range) ?? "—")) over the "
+                            + "(95% CI: paired bootstrap \(NumberText.rangeOrDash(shift.bootstrapInterval)), depth-means t \(NumberText.rangeOrDash(shift.depthMeansInterval))) over the "
                             + "\(shift.pairCount) (depth, seed) pairs at \(shift.depthCount) depths that both protocols finished: "
                             + "C(a) = \(NumberText.format(shift.base)), C(\(letter)) = \(NumberText.format(shift.varied)); "
                             + "free slopes over all their runs \(curves.map { $0.fit.map { NumberText.format($0.free.slope) } ?? "—" }.joined(separator: ", "))",

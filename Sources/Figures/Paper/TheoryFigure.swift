@@ -91,7 +91,7 @@ public struct TheoryFigure: FigureSpec {
                     case 100: claim = .theoryEquilibriumSlopeDepths100to1000
                     default: claim = .theoryEquilibriumSlopeAsymptotic
                     }
-                    let ci = fit.slopeConfidenceInterval().map(NumberText.range) ?? "—"
+                    let ci = NumberText.rangeOrDash(fit.slopeConfidenceInterval())
                     measurements.append(ClaimMeasurement(
                         claimId: claim, value: fit.slope, uncertainty: .deterministic(fit.slope),
                         detail: "OLS of log l* on log L over \(points.count) depths in [\(range.low), \(range.high)], c_1 = 0.5; 95% CI \(ci)"))
